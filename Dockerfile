@@ -1,0 +1,19 @@
+# Folio: release build, then a slim runtime image with libpq. Needs DATABASE_URL at run time.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+RUN cargo build --release --locked --bin folio
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --no-create-home folio
+COPY --from=build /src/target/release/folio /usr/local/bin/folio
+USER folio
+ENV FOLIO_BIND=0.0.0.0:8080 RUST_LOG=info
+EXPOSE 8080
+ENTRYPOINT ["folio"]
+CMD ["serve"]

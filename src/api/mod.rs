@@ -1,0 +1,181 @@
+//! The HTTP layer: routes, extractors, response views and the problem+json error model.
+
+pub mod ops;
+pub mod problem;
+pub mod responses;
+
+use actix_web::dev::ResourceDef;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use problem::ApiError;
+
+/// The API's version prefix.
+pub const API_PREFIX: &str = "/api/v1";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Folio",
+        description = "A headless content API: articles, tags and authors as JSON.\n\n\
+            Errors are RFC 9457 `application/problem+json` documents with a stable `type`. \
+            Write operations and non-public reads need `Authorization: Bearer folio_...`. \
+            An interactive reference is served at `/docs/`.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
+    ),
+    tags(
+        (name = "operations", description = "Liveness, readiness and this document"),
+    ),
+    components(
+        schemas(problem::Problem, problem::FieldError),
+        responses(
+            responses::BadRequest,
+            responses::Unauthorized,
+            responses::Forbidden,
+            responses::NotFound,
+            responses::Conflict,
+            responses::PreconditionFailed,
+            responses::PayloadTooLarge,
+            responses::UnsupportedMediaType,
+            responses::Validation,
+            responses::Unavailable,
+        )
+    ),
+    modifiers(&BearerToken)
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some(
+            "An API token: `folio_` followed by the secret shown once at creation.".to_owned(),
+        );
+        components.add_security_scheme("token", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Registers every documented route. Everything goes through utoipa-actix-web's `service`, so a handler that is
+/// routed is also in the spec.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::openapi_json);
+}
+
+/// The paths and methods of the spec, so that an unmatched request can tell 404 (no such path) from 405 (the path
+/// exists, the method does not).
+pub struct RouteTable(Vec<(ResourceDef, String)>);
+
+impl RouteTable {
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (item.get.is_some(), "GET"),
+                    (item.post.is_some(), "POST"),
+                    (item.put.is_some(), "PUT"),
+                    (item.patch.is_some(), "PATCH"),
+                    (item.delete.is_some(), "DELETE"),
+                ];
+                let mut allow: Vec<&str> = methods
+                    .iter()
+                    .filter(|(has, _)| *has)
+                    .map(|(_, m)| *m)
+                    .collect();
+                allow.push("OPTIONS");
+                (ResourceDef::new(path.as_str()), allow.join(", "))
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, allow)| allow.as_str())
+    }
+}
+
+/// Answers every request no route took: 405 with `Allow` for a known path, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    state: web::Data<crate::startup::AppState>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match state.routes.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            detail: format!("{} is not allowed here; allowed: {allow}", req.method()),
+            allow: allow.to_owned(),
+        },
+        None => ApiError::NotFound(format!("no route matches {}", req.path())),
+    })
+}
+
+/// Body errors of actix's JSON extractor, as problems.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send the body as application/json".to_owned())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::validation(vec![field_error_from_serde(e)])
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("malformed JSON: {e}")),
+        other => ApiError::BadRequest(format!("could not read the body: {other}")),
+    };
+    api.into()
+}
+
+/// Turns serde's message for a well-formed body of the wrong shape into a field error.
+pub fn field_error_from_serde(e: &serde_json::Error) -> problem::FieldError {
+    let message = e.to_string();
+    let text = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    if let Some(name) = text
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split('`').next())
+    {
+        return problem::FieldError::new(
+            name,
+            "unknown_field",
+            format!("`{name}` is not a known field"),
+        );
+    }
+    if let Some(name) = text
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        return problem::FieldError::new(name, "required", "is required");
+    }
+    problem::FieldError::new("body", "type", text)
+}
+
+/// Query-string errors, as problems naming the parameter where serde says which.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        QueryPayloadError::Deserialize(e) => format!("bad query parameter: {e}"),
+        other => format!("bad query string: {other}"),
+    };
+    ApiError::BadRequest(detail).into()
+}
+
+/// Path-segment errors, as problems.
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("no such resource: {err}")).into()
+}

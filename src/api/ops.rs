@@ -1,0 +1,64 @@
+//! Operational endpoints: liveness, readiness and the OpenAPI document.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::problem::ApiError;
+use crate::db;
+use crate::startup::AppState;
+
+/// The state of the process or of its database.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// `ok` for liveness, `ready` for readiness.
+    pub status: &'static str,
+}
+
+/// Liveness: the process is up. Touches no database.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers and no migration is pending.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health,
+         example = json!({"status": "ready"})),
+        (status = 503, response = super::responses::Unavailable),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    let pending = db::run(&state.pool, |conn| {
+        db::has_pending_migrations(conn).map_err(|e| ApiError::Unavailable(e.to_string()))
+    })
+    .await?;
+    if pending {
+        return Err(ApiError::Unavailable(
+            "The database has migrations this version has not applied yet; run `folio migrate`."
+                .to_owned(),
+        ));
+    }
+    Ok(web::Json(Health { status: "ready" }))
+}
+
+/// This document: the OpenAPI 3.1 description of Folio's HTTP API.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json",
+               body = Object))
+)]
+#[get("/openapi.json")]
+pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(state.openapi_json.clone())
+}

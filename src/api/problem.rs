@@ -1,0 +1,260 @@
+//! Every error Folio answers, rendered as RFC 9457 `application/problem+json` with a stable `type`.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying while the database is unreachable.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"field": "title", "code": "length", "message": "must be 1 to 200 characters"}))]
+pub struct FieldError {
+    /// The field's name as the client sent it (dotted for nested fields).
+    pub field: String,
+    /// A stable, machine-readable reason: `required`, `length`, `format`, `unknown_field`, `type`, ...
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "Request body is invalid",
+    "status": 422,
+    "detail": "1 field is invalid",
+    "errors": [{"field": "title", "code": "length", "message": "must be 1 to 200 characters"}]
+}))]
+pub struct Problem {
+    /// A stable URI reference naming the kind of problem, e.g. `/problems/not-found`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// A short summary of the kind of problem; the same for every occurrence of a `type`.
+    pub title: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// For `/problems/validation`: each invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// The one error type of the HTTP layer: each variant knows its status and problem `type`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{} invalid", errors.len())]
+    Validation { errors: Vec<FieldError> },
+    #[error("{detail}")]
+    RateLimited {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    #[error("{0}")]
+    Unavailable(String),
+    /// The cause is logged; the client only learns that something failed on the server.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        ApiError::Validation { errors }
+    }
+
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::validation(vec![FieldError::new(field, code, message)])
+    }
+
+    fn kind_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("/problems/bad-request", "Bad request"),
+            ApiError::Unauthorized(_) => ("/problems/unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
+            ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
+            ApiError::MethodNotAllowed { .. } => {
+                ("/problems/method-not-allowed", "Method not allowed")
+            }
+            ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
+            ApiError::PreconditionFailed(_) => {
+                ("/problems/precondition-failed", "Precondition failed")
+            }
+            ApiError::PayloadTooLarge(_) => ("/problems/payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("/problems/unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::Validation { .. } => ("/problems/validation", "Request body is invalid"),
+            ApiError::RateLimited { .. } => ("/problems/rate-limited", "Too many requests"),
+            ApiError::Unavailable(_) => ("/problems/unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("/problems/internal", "Internal Server Error"),
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let (kind, title) = self.kind_and_title();
+        let (detail, errors) = match self {
+            ApiError::Validation { errors } => (
+                match errors.len() {
+                    1 => "1 field is invalid".to_owned(),
+                    n => format!("{n} fields are invalid"),
+                },
+                Some(errors.clone()),
+            ),
+            ApiError::Internal(_) => ("The server failed to answer this request.".to_owned(), None),
+            other => (other.to_string(), None),
+        };
+        Problem {
+            kind,
+            title,
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            log::error!("internal error: {cause}");
+        }
+        let problem = self.to_problem();
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        match self {
+            ApiError::Unauthorized(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                res.insert_header((header::ALLOW, allow.as_str()));
+            }
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                res.insert_header((
+                    header::RETRY_AFTER,
+                    UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+                ));
+            }
+            _ => {}
+        }
+        res.body(body)
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                ApiError::Unavailable(
+                    "The database cannot be reached; try again shortly.".to_owned(),
+                )
+            }
+            DbError::Migration(cause) => ApiError::Internal(cause),
+            DbError::Cancelled => ApiError::Internal("blocking task cancelled".to_owned()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::NotFound("No such resource.".to_owned()),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                ApiError::Conflict(format!(
+                    "A resource with these values already exists ({}).",
+                    info.message()
+                ))
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
+            | Error::BrokenTransactionManager => {
+                log::warn!("database connection lost: {e}");
+                ApiError::Unavailable(
+                    "The database connection was lost; try again shortly.".to_owned(),
+                )
+            }
+            Error::DatabaseError(_, ref info) if is_timeout_or_shutdown(info.message()) => {
+                log::warn!("database busy or restarting: {e}");
+                ApiError::Unavailable(
+                    "The database is busy or restarting; try again shortly.".to_owned(),
+                )
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// PostgreSQL reports a statement timeout and an administrator shutdown as plain errors; both are transient.
+fn is_timeout_or_shutdown(message: &str) -> bool {
+    message.contains("statement timeout")
+        || message.contains("terminating connection")
+        || message.contains("the database system is")
+        || message.contains("server closed the connection")
+}

@@ -1,0 +1,93 @@
+//! Connections to PostgreSQL: the pool, the one helper that runs diesel on actix's blocking threads, migrations,
+//! and the private cluster Folio starts when it is given no database.
+
+pub mod embedded;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub type Pool = diesel::r2d2::Pool<ConnectionManager<PgConnection>>;
+pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// The migrations under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// How long a request waits for a connection before it is told the database is unavailable. r2d2's default of
+/// 30 s would turn a dead database into hung requests.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Why a database call could not be made at all (as opposed to a query that failed).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection: {0}")]
+    Unavailable(String),
+    #[error("the blocking task was cancelled")]
+    Cancelled,
+    #[error("migrations failed: {0}")]
+    Migration(String),
+}
+
+/// Session settings applied to every new connection.
+#[derive(Debug, Clone, Copy)]
+struct SessionSettings {
+    statement_timeout_ms: u32,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {}; SET TIME ZONE 'UTC'",
+            self.statement_timeout_ms
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Builds the pool without connecting: the server starts even while PostgreSQL is down, and `/readyz` says so.
+pub fn build_pool(database_url: &str, max_size: u32, statement_timeout_ms: u32) -> Pool {
+    diesel::r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(CONNECTION_TIMEOUT)
+        .connection_customizer(Box::new(SessionSettings {
+            statement_timeout_ms,
+        }))
+        .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// Runs `f` with a pooled connection on actix's blocking thread pool. The connection is taken inside the closure
+/// because `Pool::get` blocks too.
+pub async fn run<T, E, F>(pool: &Pool, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+        f(&mut conn)
+    })
+    .await
+    .unwrap_or_else(|_| Err(E::from(DbError::Cancelled)))
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(conn: &mut PgConnection) -> Result<usize, DbError> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|applied| applied.len())
+        .map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// True when the binary knows migrations the database has not applied.
+pub fn has_pending_migrations(conn: &mut PgConnection) -> Result<bool, DbError> {
+    conn.has_pending_migration(MIGRATIONS)
+        .map_err(|e| DbError::Migration(e.to_string()))
+}

@@ -1,0 +1,102 @@
+// @generated-shape: what `diesel print-schema` prints for migrations/, less `articles.search` (a generated
+// tsvector that only SQL fragments in store/ read). `tests/api/schema.rs` loads every column of every table
+// below from a migrated database, so a drift between this file and the migrations fails the suite.
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        name -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> Uuid,
+        author_id -> Uuid,
+        position -> Int2,
+    }
+}
+
+diesel::table! {
+    article_slug_history (slug) {
+        slug -> Text,
+        article_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Uuid,
+        tag_id -> Uuid,
+        position -> Int2,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body_markdown -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        toc -> Jsonb,
+        word_count -> Int4,
+        reading_time_minutes -> Int4,
+        status -> Text,
+        featured -> Bool,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+        cover_image -> Nullable<Jsonb>,
+        seo -> Jsonb,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        website -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_slug_history -> articles (article_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    article_authors,
+    article_slug_history,
+    article_tags,
+    articles,
+    authors,
+    tags,
+);

@@ -1,0 +1,1 @@
+//! Pure rules shared by the HTTP layer and the store: value types and text processing.

@@ -1,0 +1,213 @@
+//! Builds the application: the one place where the database, middleware and routes are put together, used by
+//! `folio serve` and by the tests alike.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Logger, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpServer};
+use diesel::Connection;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, ApiDoc, RouteTable};
+use crate::config::Config;
+use crate::db::embedded::{Cluster, ClusterError};
+use crate::db::{self, DbError, Pool};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    /// The OpenAPI document exactly as `folio openapi` prints it.
+    pub openapi_json: web::Bytes,
+    pub routes: RouteTable,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config) -> Self {
+        let spec = openapi();
+        AppState {
+            pool,
+            config: Arc::new(config),
+            openapi_json: web::Bytes::from(openapi_to_string(&spec)),
+            routes: RouteTable::from_openapi(&spec),
+        }
+    }
+}
+
+/// The OpenAPI document, collected from the very routes `build_app` serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, spec) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api::configure)
+        .split_for_parts();
+    spec
+}
+
+/// The committed form of the document: pretty JSON and a final newline.
+pub fn openapi_to_string(spec: &utoipa::openapi::OpenApi) -> String {
+    let mut text = spec
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The whole HTTP application over the given state.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let max_body = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
+    let app = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api::configure)
+        .into_app();
+    app.app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_body)
+                .error_handler(api::json_error),
+        )
+        .app_data(web::PayloadConfig::default().limit(max_body))
+        .app_data(web::QueryConfig::default().error_handler(api::query_error))
+        .app_data(web::PathConfig::default().error_handler(api::path_error))
+        .service(web::redirect("/docs", "/docs/"))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
+        )
+        .default_service(web::to(api::fallback))
+        .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+        .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, io::Error),
+}
+
+/// The database Folio uses: the configured one, or its private cluster (kept alive as long as this value).
+pub struct Database {
+    pub url: String,
+    pub cluster: Option<Cluster>,
+}
+
+impl Database {
+    pub fn open(config: &Config) -> Result<Database, StartupError> {
+        match &config.database_url {
+            Some(url) => Ok(Database {
+                url: url.clone(),
+                cluster: None,
+            }),
+            None => {
+                let cluster = Cluster::start(&config.data_dir)?;
+                log::info!(
+                    "private PostgreSQL cluster in {} ({})",
+                    config.data_dir.display(),
+                    if cluster.started_here() {
+                        "started"
+                    } else {
+                        "already running"
+                    }
+                );
+                Ok(Database {
+                    url: cluster.database_url(),
+                    cluster: Some(cluster),
+                })
+            }
+        }
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, StartupError> {
+        let mut conn = diesel::PgConnection::establish(&self.url)
+            .map_err(|e| StartupError::Connect(e.to_string()))?;
+        Ok(db::migrate(&mut conn)?)
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    addr: SocketAddr,
+    database: Database,
+}
+
+impl Application {
+    pub fn build(config: Config) -> Result<Application, StartupError> {
+        let database = Database::open(&config)?;
+        if config.auto_migrate {
+            let applied = database.migrate()?;
+            if applied > 0 {
+                log::info!("applied {applied} migration(s)");
+            }
+        }
+        let pool = db::build_pool(
+            &database.url,
+            config.db_pool_size,
+            config.statement_timeout_ms,
+        );
+        let listener =
+            TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(config.bind, e))?;
+        let workers = config.workers.map(usize::from);
+        let state = web::Data::new(AppState::new(pool, config));
+        let mut server = HttpServer::new(move || build_app(state.clone())).shutdown_timeout(15);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| StartupError::Bind(addr, e))?
+            .run();
+        Ok(Application {
+            server,
+            addr,
+            database,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server from elsewhere (tests, signal handlers).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or SIGINT, lets in-flight requests finish, then stops the private cluster if this
+    /// process started it.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        let Application {
+            server, database, ..
+        } = self;
+        let result = server.await;
+        drop(database);
+        result
+    }
+}

@@ -1,0 +1,1 @@
+//! Diesel queries per resource: rows in, rows out. No HTTP types here.

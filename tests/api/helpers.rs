@@ -1,0 +1,298 @@
+//! Spawns the real application on a free port, on a database of its own cloned from a migrated template.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::header::HeaderMap;
+use actix_web::http::{Method, StatusCode};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use folio::config::Config;
+use folio::startup::Application;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The PostgreSQL server the tests use: any database on it; tests create and drop their own.
+pub fn server_url() -> String {
+    std::env::var("FOLIO_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `server_url` with its database name replaced.
+pub fn database_url(name: &str) -> String {
+    let base = server_url();
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h.to_owned(), format!("?{q}")),
+        None => (base.clone(), String::new()),
+    };
+    let authority_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match head[authority_end..].find('/') {
+        Some(slash) => &head[..authority_end + slash],
+        None => head.as_str(),
+    };
+    format!("{root}/{name}{query}")
+}
+
+fn admin() -> PgConnection {
+    PgConnection::establish(&server_url()).unwrap_or_else(|e| {
+        panic!(
+            "tests need PostgreSQL at {} (set FOLIO_TEST_DATABASE_URL): {e}",
+            server_url()
+        )
+    })
+}
+
+/// One lock for every process of a test run: `CREATE DATABASE ... TEMPLATE` fails while another session is
+/// connected to the template, so building the template and cloning it never overlap.
+const CLONE_LOCK: i64 = 0x466f_6c69_6f00;
+
+fn locked<T>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> T) -> T {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({CLONE_LOCK})"))
+        .execute(conn)
+        .expect("advisory lock");
+    let out = f(conn);
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({CLONE_LOCK})"))
+        .execute(conn)
+        .expect("advisory unlock");
+    out
+}
+
+/// Named after a hash of the migrations, so a changed migration never reuses a stale template.
+fn template_name() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files = BTreeMap::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("migrations dir") {
+                let path = entry.expect("dir entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path
+                        .strip_prefix(&dir)
+                        .expect("inside")
+                        .to_string_lossy()
+                        .into_owned();
+                    files.insert(rel, std::fs::read(&path).expect("migration file"));
+                }
+            }
+        }
+        let mut hash = Sha256::new();
+        for (name, content) in files {
+            hash.update(name.as_bytes());
+            hash.update([0]);
+            hash.update(&content);
+        }
+        let hex: String = hash
+            .finalize()
+            .iter()
+            .take(6)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("folio_template_{hex}")
+    })
+}
+
+fn exists(conn: &mut PgConnection, name: &str) -> bool {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Count>(conn)
+        .expect("pg_database")
+        .n
+        > 0
+}
+
+/// Creates an empty database; with `migrated`, a clone of the migrated template.
+pub fn create_database(migrated: bool) -> String {
+    let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
+    let template = template_name();
+    let mut conn = admin();
+    locked(&mut conn, |conn| {
+        if migrated && !exists(conn, template) {
+            let building = format!("{template}_building");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+                .execute(conn)
+                .expect("drop half-built template");
+            diesel::sql_query(format!("CREATE DATABASE {building}"))
+                .execute(conn)
+                .expect("create template");
+            {
+                let mut tpl =
+                    PgConnection::establish(&database_url(&building)).expect("connect template");
+                folio::db::migrate(&mut tpl).expect("migrate template");
+            }
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
+                .execute(conn)
+                .expect("publish template");
+        }
+        let sql = if migrated {
+            format!("CREATE DATABASE {name} TEMPLATE {template}")
+        } else {
+            format!("CREATE DATABASE {name}")
+        };
+        diesel::sql_query(sql)
+            .execute(conn)
+            .expect("create test database");
+    });
+    name
+}
+
+pub fn drop_database(name: &str) {
+    let mut conn = admin();
+    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn);
+}
+
+/// A running Folio on its own database, dropped with it.
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub db_name: Option<String>,
+    pub database_url: String,
+    handle: ServerHandle,
+    client: awc::Client,
+}
+
+impl TestApp {
+    /// Folio on a fresh, migrated database.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Folio on a fresh, migrated database, with settings changed by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let name = create_database(true);
+        let url = database_url(&name);
+        let mut config = Config::for_database(&url);
+        config.auto_migrate = false;
+        tweak(&mut config);
+        Self::start(config, Some(name)).await
+    }
+
+    /// Folio with exactly this configuration; `db_name`, if given, is dropped with the app.
+    pub async fn start(mut config: Config, db_name: Option<String>) -> TestApp {
+        config.workers = Some(1);
+        config.bind = "127.0.0.1:0".parse().expect("addr");
+        let database_url = config.database_url.clone().unwrap_or_default();
+        let app = Application::build(config).expect("application starts");
+        let addr = app.addr();
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            addr,
+            db_name,
+            database_url,
+            handle,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .disable_redirects()
+                .finish(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> awc::ClientRequest {
+        self.client.request(method, self.url(path))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        Response::from(self.request(Method::GET, path).send().await).await
+    }
+
+    pub async fn send(&self, req: awc::ClientRequest) -> Response {
+        Response::from(req.send().await).await
+    }
+
+    /// A direct connection to this app's database, for arranging state the API cannot.
+    pub fn db(&self) -> PgConnection {
+        PgConnection::establish(&self.database_url).expect("connect test database")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+        if let Some(name) = &self.db_name {
+            drop_database(name);
+        }
+    }
+}
+
+/// A whole response, read.
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    async fn from<S>(res: Result<awc::ClientResponse<S>, awc::error::SendRequestError>) -> Response
+    where
+        S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+    {
+        let mut res = res.expect("request sent");
+        let body = res.body().limit(64 * 1024 * 1024).await.expect("body read");
+        Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: body.to_vec(),
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer of this status and type, and returns the document.
+    #[track_caller]
+    pub fn problem(&self, status: u16, kind: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            self.text()
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type"
+        );
+        let doc = self.json();
+        assert_eq!(doc["type"], kind, "problem type in {doc}");
+        assert_eq!(doc["status"], status, "problem status in {doc}");
+        assert!(
+            doc["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "problem title in {doc}"
+        );
+        assert!(
+            doc["detail"].as_str().is_some_and(|t| !t.is_empty()),
+            "problem detail in {doc}"
+        );
+        doc
+    }
+}

@@ -1,0 +1,8 @@
+//! Folio's HTTP tests: one binary, a module per area. Each test runs the real server on its own database.
+
+mod embedded;
+mod errors;
+mod helpers;
+mod openapi;
+mod ops;
+mod schema;
