@@ -5,5 +5,6 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod seed;
 pub mod startup;
 pub mod store;

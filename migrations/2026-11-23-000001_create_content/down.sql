@@ -1,3 +1,4 @@
+DROP TABLE instance_secrets;
 DROP TABLE api_tokens;
 DROP TABLE article_slug_history;
 DROP TABLE article_authors;

@@ -31,6 +31,8 @@ CREATE TABLE articles (
     slug                 folio_slug  NOT NULL,
     title                text        NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
     summary              text        NOT NULL CHECK (length(summary) <= 500),
+    -- True when the writer gave no summary and it was derived from the body (and so follows body edits).
+    summary_derived      boolean     NOT NULL DEFAULT false,
     body_markdown        text        NOT NULL,
     body_html            text        NOT NULL,
     -- Plain text of the rendered body: what search reads and what word_count counts.
@@ -108,3 +110,11 @@ CREATE TABLE api_tokens (
     expires_at   timestamptz,
     CONSTRAINT api_tokens_secret_hash_key UNIQUE (secret_hash)
 );
+
+-- Secrets shared by every instance on this database (cursor signing), created once with the schema.
+CREATE TABLE instance_secrets (
+    name  text  PRIMARY KEY,
+    value bytea NOT NULL CHECK (length(value) >= 32)
+);
+INSERT INTO instance_secrets (name, value)
+VALUES ('cursor', uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));

@@ -44,6 +44,7 @@ diesel::table! {
         slug -> Text,
         title -> Text,
         summary -> Text,
+        summary_derived -> Bool,
         body_markdown -> Text,
         body_html -> Text,
         body_text -> Text,
@@ -75,6 +76,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    instance_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> Uuid,
         slug -> Text,
@@ -98,5 +106,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     articles,
     authors,
+    instance_secrets,
     tags,
 );
