@@ -2,9 +2,11 @@
 
 use std::process::ExitCode;
 
+use actix_web::web;
 use clap::{Parser, Subcommand};
 use folio::config::Config;
-use folio::startup::{self, Application, Database};
+use folio::domain::scope::Scope;
+use folio::startup::{self, AppState, Application, Database};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +31,34 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Load sample content.
+    Seed {
+        /// A small demo blog: two authors, twelve articles, a few tags, two featured.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; prints its secret alone on the first line (shown only this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// content:read, content:write or admin; repeat for several.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<Scope>,
+        /// RFC 3339 time after which the token stops working.
+        #[arg(long)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: uuid::Uuid },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +73,17 @@ fn main() -> ExitCode {
             print!("{}", startup::openapi_to_string(&startup::openapi()));
             Ok(())
         }
+        Command::Token(cmd) => with_state(&cli.config, |state| Box::pin(token(state, cmd))),
+        Command::Seed { .. } => with_state(&cli.config, |state| {
+            Box::pin(async move {
+                let report = folio::seed::demo(&state).await.map_err(|e| e.to_string())?;
+                println!(
+                    "demo blog: {} created, {} updated, {} unchanged",
+                    report.created, report.updated, report.unchanged
+                );
+                Ok(())
+            })
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,6 +101,85 @@ fn serve(config: Config) -> Result<(), String> {
         println!("Folio listens on http://{addr}/api/v1 — API reference at http://{addr}/docs/");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+type Task = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
+
+/// Runs `task` against the configured database (migrated first, unless told not to), on an actix runtime.
+fn with_state(
+    config: &Config,
+    task: impl FnOnce(web::Data<AppState>) -> Task,
+) -> Result<(), String> {
+    let database = Database::open(config).map_err(|e| e.to_string())?;
+    if config.auto_migrate {
+        database.migrate().map_err(|e| e.to_string())?;
+    }
+    let pool = folio::db::build_pool(&database.url, 2, config.statement_timeout_ms);
+    let state = web::Data::new(AppState::new(pool, config.clone()));
+    let result = actix_web::rt::System::new().block_on(task(state));
+    drop(database);
+    result
+}
+
+async fn token(state: web::Data<AppState>, cmd: TokenCommand) -> Result<(), String> {
+    match cmd {
+        TokenCommand::Create {
+            name,
+            scopes,
+            expires_at,
+        } => {
+            let created = folio::api::tokens::create(&state, name, scopes, expires_at)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}", created.secret);
+            println!("id: {}", created.token.id);
+            println!(
+                "scopes: {}",
+                created
+                    .token
+                    .scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            eprintln!("Store the secret now: it is not shown again.");
+        }
+        TokenCommand::List => {
+            let tokens = folio::db::run(&state.pool, |conn| {
+                Ok::<_, folio::api::problem::ApiError>(folio::store::tokens::list(conn)?)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            for t in tokens {
+                println!(
+                    "{}\t{}\t{}\tcreated {}\tlast used {}\texpires {}",
+                    t.id,
+                    t.name,
+                    t.scopes.join(","),
+                    t.created_at.to_rfc3339(),
+                    t.last_used_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "never".into()),
+                    t.expires_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "never".into()),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let revoked = folio::db::run(&state.pool, move |conn| {
+                Ok::<_, folio::api::problem::ApiError>(folio::store::tokens::revoke(conn, id)?)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            if !revoked {
+                return Err(format!("no token has the id {id}"));
+            }
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
 }
 
 fn migrate(config: &Config) -> Result<(), String> {

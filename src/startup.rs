@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -14,10 +14,12 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::problem::ApiError;
 use crate::api::{self, ApiDoc, RouteTable};
 use crate::config::Config;
 use crate::db::embedded::{Cluster, ClusterError};
 use crate::db::{self, DbError, Pool};
+use crate::store;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -26,6 +28,9 @@ pub struct AppState {
     /// The OpenAPI document exactly as `folio openapi` prints it.
     pub openapi_json: web::Bytes,
     pub routes: RouteTable,
+    /// Loaded from the database on first use, so the server starts (and says it is not ready) while the
+    /// database is down.
+    cursor_secret: OnceLock<Arc<[u8]>>,
 }
 
 impl AppState {
@@ -36,7 +41,25 @@ impl AppState {
             config: Arc::new(config),
             openapi_json: web::Bytes::from(openapi_to_string(&spec)),
             routes: RouteTable::from_openapi(&spec),
+            cursor_secret: OnceLock::new(),
         }
+    }
+
+    pub fn max_body_bytes(&self) -> usize {
+        usize::try_from(self.config.max_body_bytes).unwrap_or(usize::MAX)
+    }
+
+    /// The key that signs this database's pagination cursors.
+    pub async fn cursor_secret(&self) -> Result<Arc<[u8]>, ApiError> {
+        if let Some(secret) = self.cursor_secret.get() {
+            return Ok(secret.clone());
+        }
+        let secret: Arc<[u8]> = db::run(&self.pool, |conn| {
+            Ok::<_, ApiError>(store::secrets::cursor(conn)?)
+        })
+        .await?
+        .into();
+        Ok(self.cursor_secret.get_or_init(|| secret).clone())
     }
 }
 
@@ -71,7 +94,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let max_body = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
+    let max_body = state.max_body_bytes();
     let app = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())

@@ -1,8 +1,16 @@
 //! The HTTP layer: routes, extractors, response views and the problem+json error model.
 
+pub mod articles;
+pub mod auth;
+pub mod authors;
+pub mod body;
+pub mod listing;
 pub mod ops;
 pub mod problem;
 pub mod responses;
+pub mod tags;
+pub mod tokens;
+pub mod views;
 
 use actix_web::dev::ResourceDef;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -26,6 +34,10 @@ pub const API_PREFIX: &str = "/api/v1";
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     tags(
+        (name = "articles", description = "Articles: public reads, token reads of drafts, and writes"),
+        (name = "tags", description = "Tags with counts of public articles"),
+        (name = "authors", description = "Authors with counts of public articles"),
+        (name = "tokens", description = "API tokens (admin scope)"),
         (name = "operations", description = "Liveness, readiness and this document"),
     ),
     components(
@@ -63,9 +75,35 @@ impl Modify for BearerToken {
 /// Registers every documented route. Everything goes through utoipa-actix-web's `service`, so a handler that is
 /// routed is also in the spec.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(ops::healthz)
-        .service(ops::readyz)
-        .service(ops::openapi_json);
+    cfg.service(
+        utoipa_actix_web::scope(API_PREFIX)
+            .service(articles::list_articles)
+            .service(articles::create_article)
+            .service(articles::get_article)
+            .service(articles::put_article)
+            .service(articles::patch_article)
+            .service(articles::delete_article)
+            .service(articles::related)
+            .service(articles::list_featured)
+            .service(tags::list_tags)
+            .service(tags::create_tag)
+            .service(tags::get_tag)
+            .service(tags::put_tag)
+            .service(tags::patch_tag)
+            .service(tags::delete_tag)
+            .service(authors::list_authors)
+            .service(authors::create_author)
+            .service(authors::get_author)
+            .service(authors::put_author)
+            .service(authors::patch_author)
+            .service(authors::delete_author)
+            .service(tokens::list_tokens)
+            .service(tokens::create_token)
+            .service(tokens::revoke_token),
+    )
+    .service(ops::healthz)
+    .service(ops::readyz)
+    .service(ops::openapi_json);
 }
 
 /// The paths and methods of the spec, so that an unmatched request can tell 404 (no such path) from 405 (the path

@@ -179,6 +179,11 @@ impl TestApp {
 
     /// Folio with exactly this configuration; `db_name`, if given, is dropped with the app.
     pub async fn start(mut config: Config, db_name: Option<String>) -> TestApp {
+        // Server logs show up with a failing test's output (set RUST_LOG to see more).
+        let _ = env_logger::Builder::new()
+            .parse_filters(&std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()))
+            .is_test(true)
+            .try_init();
         config.workers = Some(1);
         config.bind = "127.0.0.1:0".parse().expect("addr");
         let database_url = config.database_url.clone().unwrap_or_default();
@@ -295,4 +300,115 @@ impl Response {
         );
         doc
     }
+}
+
+/// Builds a request with a bearer token.
+pub fn bearer(req: awc::ClientRequest, secret: &str) -> awc::ClientRequest {
+    req.insert_header(("Authorization", format!("Bearer {secret}")))
+}
+
+impl TestApp {
+    /// A token with these scopes, created the way `folio token create` does; returns its secret.
+    pub fn token(&self, scopes: &[&str]) -> String {
+        self.token_expiring(scopes, None)
+    }
+
+    pub fn token_expiring(
+        &self,
+        scopes: &[&str],
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> String {
+        let secret = folio::domain::token::generate();
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        folio::store::tokens::create(
+            &mut self.db(),
+            "test",
+            &scopes,
+            expires_at,
+            &folio::domain::token::hash(&secret),
+        )
+        .expect("create token");
+        secret
+    }
+
+    pub async fn send_json(&self, req: awc::ClientRequest, body: &Value) -> Response {
+        Response::from(req.send_json(body).await).await
+    }
+
+    pub async fn send_text(
+        &self,
+        req: awc::ClientRequest,
+        content_type: &str,
+        body: &str,
+    ) -> Response {
+        Response::from(
+            req.insert_header(("Content-Type", content_type.to_owned()))
+                .send_body(body.to_owned())
+                .await,
+        )
+        .await
+    }
+
+    /// `PUT /api/v1/articles/{slug}` with a JSON body.
+    pub async fn put_article(&self, secret: &str, slug: &str, body: &Value) -> Response {
+        let req = bearer(
+            self.request(Method::PUT, &format!("/api/v1/articles/{slug}")),
+            secret,
+        );
+        self.send_json(req, body).await
+    }
+
+    /// Publishes an article with the given tags, `days_ago` days in the past; asserts success.
+    pub async fn publish(
+        &self,
+        secret: &str,
+        slug: &str,
+        title: &str,
+        tags: &[&str],
+        days_ago: i64,
+    ) -> Value {
+        let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
+        let res = self
+            .put_article(
+                secret,
+                slug,
+                &serde_json::json!({
+                    "title": title,
+                    "body_markdown": format!("Some words about {title}."),
+                    "status": "published",
+                    "published_at": at,
+                    "tags": tags,
+                }),
+            )
+            .await;
+        assert!(
+            res.status.is_success(),
+            "publish {slug}: {} {}",
+            res.status,
+            res.text()
+        );
+        res.json()
+    }
+
+    /// Creates an author through the API.
+    pub async fn author(&self, secret: &str, slug: &str, name: &str) {
+        let req = bearer(
+            self.request(Method::PUT, &format!("/api/v1/authors/{slug}")),
+            secret,
+        );
+        let res = self
+            .send_json(req, &serde_json::json!({"name": name}))
+            .await;
+        assert!(res.status.is_success(), "author {slug}: {}", res.text());
+    }
+}
+
+/// The `slug` of each item of a listing's `data`.
+pub fn slugs(listing: &Value) -> Vec<String> {
+    listing["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no data array in {listing}"))
+        .iter()
+        .map(|a| a["slug"].as_str().expect("slug").to_owned())
+        .collect()
 }

@@ -1,5 +1,7 @@
 //! Folio's HTTP tests: one binary, a module per area. Each test runs the real server on its own database.
 
+mod articles_read;
+mod articles_write;
 mod embedded;
 mod errors;
 mod helpers;

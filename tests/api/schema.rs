@@ -36,7 +36,8 @@ async fn schema_rs_matches_the_migrations() {
             .execute(&mut app.db())
             .expect("columns") as i64
     };
-    assert_eq!(count("articles"), 18 + 1);
+    assert_eq!(count("articles"), 19 + 1);
+    assert_eq!(count("instance_secrets"), 2);
     assert_eq!(count("tags"), 6);
     assert_eq!(count("authors"), 8);
     assert_eq!(count("api_tokens"), 7);

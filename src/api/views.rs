@@ -1,0 +1,380 @@
+//! The JSON that leaves the server, separate from database rows so that a column change never silently changes
+//! the API. Field names here are the contract of PRODUCT.md §2.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::markdown::TocEntry;
+use crate::store::articles::{ArticleRecord, Neighbour};
+use crate::store::authors::AuthorRecord;
+use crate::store::tags::TagRecord;
+use crate::store::tokens::TokenRecord;
+
+/// RFC 3339 in UTC with a `Z`, to the second unless the time has a fraction.
+pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+pub fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A tag as an article lists it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+#[schema(example = json!({"slug": "system-design", "name": "System Design"}))]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// An author as an article lists them.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+#[schema(example = json!({"slug": "ada", "name": "Ada Lovelace", "avatar_url": "https://example.com/ada.png"}))]
+pub struct AuthorRef {
+    pub slug: String,
+    pub name: String,
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://example.com/cover.jpg", "alt": "A harbour at dawn"}))]
+pub struct CoverImage {
+    /// 1 to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub url: String,
+    /// At most 500 characters.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub alt: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"meta_title": "Queues, explained", "meta_description": null, "canonical_url": null}))]
+pub struct Seo {
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub meta_title: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub meta_description: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub canonical_url: Option<String>,
+}
+
+/// The article right before or after another one in the public timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "kafka-in-practice", "title": "Kafka in practice", "published_at": "2026-04-20T09:00:00Z"}))]
+pub struct NeighbourView {
+    pub slug: String,
+    pub title: String,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl From<Neighbour> for NeighbourView {
+    fn from(n: Neighbour) -> Self {
+        NeighbourView {
+            slug: n.slug,
+            title: n.title,
+            published_at: n.published_at,
+        }
+    }
+}
+
+/// `draft`, `scheduled` (published with a future `published_at`) or `published`.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    Draft,
+    Scheduled,
+    Published,
+}
+
+/// An article. Listings return cards: every field but `body_markdown`, `body_html` and `toc` (unless `fields`
+/// names them), and never `newer` / `older`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+    "slug": "message-queues-explained-sqs-vs-kafka-vs-sns",
+    "title": "Message Queues Explained — SQS vs Kafka vs SNS",
+    "summary": "When to reach for a queue, a log or a topic.",
+    "body_markdown": "## Why queues?\n\nBecause...",
+    "body_html": "<h2 id=\"why-queues\">Why queues?</h2>\n<p>Because...</p>\n",
+    "toc": [{"level": 2, "id": "why-queues", "text": "Why queues?"}],
+    "word_count": 1612,
+    "reading_time_minutes": 8,
+    "status": "published",
+    "featured": true,
+    "published_at": "2026-04-18T09:00:00Z",
+    "created_at": "2026-04-17T16:12:03Z",
+    "updated_at": "2026-04-18T08:55:40Z",
+    "version": 3,
+    "tags": [{"slug": "system-design", "name": "System Design"}],
+    "primary_tag": {"slug": "system-design", "name": "System Design"},
+    "authors": [{"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}],
+    "primary_author": {"slug": "ada", "name": "Ada Lovelace", "avatar_url": null},
+    "cover_image": {"url": "https://example.com/cover.jpg", "alt": "A harbour at dawn"},
+    "seo": {"meta_title": null, "meta_description": null, "canonical_url": null},
+    "newer": null,
+    "older": {"slug": "kafka-in-practice", "title": "Kafka in practice", "published_at": "2026-04-10T09:00:00Z"}
+}))]
+pub struct ArticleView {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_markdown: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toc: Option<Vec<TocEntry>>,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub status: ArticleStatus,
+    pub featured: bool,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub published_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    pub tags: Vec<TagRef>,
+    pub primary_tag: Option<TagRef>,
+    pub authors: Vec<AuthorRef>,
+    pub primary_author: Option<AuthorRef>,
+    pub cover_image: Option<CoverImage>,
+    pub seo: Seo,
+    /// Detail only: the next newer public article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newer: Option<Option<NeighbourView>>,
+    /// Detail only: the next older public article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub older: Option<Option<NeighbourView>>,
+}
+
+impl ArticleView {
+    pub fn from_record(r: ArticleRecord, now: DateTime<Utc>) -> ArticleView {
+        let status = match (r.status.as_str(), r.published_at) {
+            ("published", Some(at)) if at > now => ArticleStatus::Scheduled,
+            ("published", _) => ArticleStatus::Published,
+            _ => ArticleStatus::Draft,
+        };
+        let tags: Vec<TagRef> = r
+            .tags
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        let authors: Vec<AuthorRef> = r
+            .authors
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+        ArticleView {
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            summary: r.summary,
+            body_markdown: r.body_markdown,
+            body_html: r.body_html,
+            toc: r.toc.and_then(|v| serde_json::from_value(v).ok()),
+            word_count: r.word_count,
+            reading_time_minutes: r.reading_time_minutes,
+            status,
+            featured: r.featured,
+            published_at: r.published_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+            primary_tag: tags.first().cloned(),
+            tags,
+            primary_author: authors.first().cloned(),
+            authors,
+            cover_image: r.cover_image.and_then(|v| serde_json::from_value(v).ok()),
+            seo: serde_json::from_value(r.seo).unwrap_or_default(),
+            newer: None,
+            older: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "system-design", "name": "System Design", "description": "Designing systems that last.",
+    "article_count": 12, "created_at": "2026-01-03T10:00:00Z", "updated_at": "2026-01-03T10:00:00Z"}))]
+pub struct TagView {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Public articles with this tag.
+    pub article_count: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TagRecord> for TagView {
+    fn from(t: TagRecord) -> Self {
+        TagView {
+            slug: t.slug,
+            name: t.name,
+            description: t.description,
+            article_count: t.article_count,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "ada", "name": "Ada Lovelace", "bio": "Writes about engines.",
+    "avatar_url": "https://example.com/ada.png", "website": "https://example.com", "article_count": 7}))]
+pub struct AuthorView {
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub website: Option<String>,
+    /// Public articles by this author.
+    pub article_count: i64,
+}
+
+impl From<AuthorRecord> for AuthorView {
+    fn from(a: AuthorRecord) -> Self {
+        AuthorView {
+            slug: a.slug,
+            name: a.name,
+            bio: a.bio,
+            avatar_url: a.avatar_url,
+            website: a.website,
+            article_count: a.article_count,
+        }
+    }
+}
+
+/// An API token. The secret is never listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11", "name": "ci-publisher",
+    "scopes": ["content:write"], "created_at": "2026-11-01T08:00:00Z", "last_used_at": null, "expires_at": null}))]
+pub struct TokenView {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: Vec<crate::domain::scope::Scope>,
+    #[serde(serialize_with = "rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenRecord> for TokenView {
+    fn from(t: TokenRecord) -> Self {
+        TokenView {
+            id: t.id,
+            name: t.name,
+            scopes: t.scopes.iter().filter_map(|s| s.parse().ok()).collect(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
+        }
+    }
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11", "name": "ci-publisher",
+    "scopes": ["content:write"], "created_at": "2026-11-01T08:00:00Z", "last_used_at": null, "expires_at": null,
+    "secret": "folio_3Vq0mZr8cQk1YwzT5pLr2XnB7sHd9uGf4aEj6KtWy0o"}))]
+pub struct CreatedTokenView {
+    #[serde(flatten)]
+    pub token: TokenView,
+    /// Shown once; only its hash is stored.
+    pub secret: String,
+}
+
+/// Pagination state of a listing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Pagination {
+    /// Page mode only.
+    pub page: Option<i64>,
+    pub per_page: i64,
+    /// Matching items in all pages.
+    pub total: i64,
+    /// Page mode only.
+    pub total_pages: Option<i64>,
+    pub prev_page: Option<i64>,
+    pub next_page: Option<i64>,
+    /// Cursor mode only: opaque.
+    pub prev_cursor: Option<String>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Meta {
+    pub pagination: Pagination,
+}
+
+/// Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Links {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub first: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// Page mode only.
+    pub last: Option<String>,
+}
+
+/// A page of articles (cards).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleListing {
+    pub data: Vec<ArticleView>,
+    pub meta: Meta,
+    pub links: Links,
+}
+
+/// A page of tags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagListing {
+    pub data: Vec<TagView>,
+    pub meta: Meta,
+    pub links: Links,
+}
+
+/// A page of authors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorListing {
+    pub data: Vec<AuthorView>,
+    pub meta: Meta,
+    pub links: Links,
+}
+
+/// Related articles, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    pub data: Vec<ArticleView>,
+}
+
+/// Every API token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    pub data: Vec<TokenView>,
+}
+
+/// Keeps only the named fields of each article object (sparse fieldsets).
+pub fn sparse(mut value: Value, fields: &[String]) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.retain(|k, _| fields.iter().any(|f| f == k));
+    }
+    value
+}
