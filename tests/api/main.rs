@@ -2,6 +2,7 @@
 
 mod articles_read;
 mod articles_write;
+mod cli;
 mod embedded;
 mod errors;
 mod helpers;

@@ -1,0 +1,164 @@
+//! The command line and the example publisher, run as a user would run them.
+
+use std::process::Command;
+
+use actix_web::http::Method;
+
+use crate::helpers::{bearer, slugs, TestApp};
+
+fn folio(app: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_folio"))
+        .args(args)
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run folio")
+}
+
+#[actix_web::test]
+async fn token_create_prints_the_secret_alone_on_the_first_line_then_list_and_revoke() {
+    let app = TestApp::spawn().await;
+    let out = folio(
+        &app,
+        &[
+            "token",
+            "create",
+            "--name",
+            "ci",
+            "--scope",
+            "content:write",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let secret = stdout.lines().next().unwrap_or_default().to_owned();
+    assert!(
+        secret.starts_with("folio_") && !secret.contains(' '),
+        "{stdout}"
+    );
+    let res = app
+        .send(bearer(
+            app.request(Method::GET, "/api/v1/articles?status=draft"),
+            &secret,
+        ))
+        .await;
+    assert_eq!(res.status, 200, "the printed secret works");
+
+    let list = folio(&app, &["token", "list"]);
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    assert!(listed.contains("\tci\tcontent:write"), "{listed}");
+    assert!(!listed.contains(&secret));
+    let id = listed.split('\t').next().unwrap_or_default().to_owned();
+    assert!(folio(&app, &["token", "revoke", &id]).status.success());
+    let res = app
+        .send(bearer(
+            app.request(Method::GET, "/api/v1/articles?status=draft"),
+            &secret,
+        ))
+        .await;
+    assert_eq!(res.status, 401);
+    assert!(
+        !folio(&app, &["token", "revoke", &id]).status.success(),
+        "revoking twice fails"
+    );
+    assert!(
+        !folio(&app, &["token", "create", "--name", "x", "--scope", "root"])
+            .status
+            .success()
+    );
+}
+
+#[actix_web::test]
+async fn seed_demo_loads_a_blog_and_a_second_run_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let first = folio(&app, &["seed", "--demo"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&first.stdout).trim(),
+        "demo blog: 12 created, 0 updated, 0 unchanged"
+    );
+    let second = folio(&app, &["seed", "--demo"]);
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout).trim(),
+        "demo blog: 0 created, 0 updated, 12 unchanged"
+    );
+    let listing = app.get("/api/v1/articles").await.json();
+    assert_eq!(listing["meta"]["pagination"]["total"], 12);
+    assert_eq!(
+        app.get("/api/v1/featured").await.json()["meta"]["pagination"]["total"],
+        2
+    );
+    assert!(
+        app.get("/api/v1/tags").await.json()["meta"]["pagination"]["total"].as_i64() >= Some(4)
+    );
+}
+
+#[actix_web::test]
+async fn the_curl_publisher_is_idempotent() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&["content:write"]);
+    let content = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/content");
+    let (url, secret) = (app.url(""), token.clone());
+    let run = move || {
+        Command::new("bash")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/publish.sh"))
+            .arg(content)
+            .env("FOLIO_URL", &url)
+            .env("FOLIO_TOKEN", &secret)
+            .output()
+            .expect("run publish.sh")
+    };
+    // The script's requests go to the server running on this test's runtime: run it off that thread.
+    let first = actix_web::rt::task::spawn_blocking(run.clone())
+        .await
+        .expect("join");
+    assert!(
+        first.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout)
+        .contains("published: 3 created, 0 updated, 0 unchanged"));
+    let before = app
+        .send(bearer(
+            app.request(Method::GET, "/api/v1/articles?status=any&sort=title"),
+            &token,
+        ))
+        .await
+        .json();
+
+    let second = actix_web::rt::task::spawn_blocking(run)
+        .await
+        .expect("join");
+    assert!(second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stdout)
+            .contains("published: 0 created, 0 updated, 3 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+    let after = app
+        .send(bearer(
+            app.request(Method::GET, "/api/v1/articles?status=any&sort=title"),
+            &token,
+        ))
+        .await
+        .json();
+    assert_eq!(
+        before["data"], after["data"],
+        "versions and updated_at are untouched"
+    );
+    assert_eq!(
+        slugs(&app.get("/api/v1/articles").await.json()),
+        ["keyset-pagination", "hello-world"]
+    );
+}
