@@ -54,6 +54,46 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(100..=600_000))]
     pub statement_timeout_ms: u32,
 
+    /// `max-age` of public GET responses, in seconds.
+    #[arg(long, env = "FOLIO_CACHE_MAX_AGE", default_value_t = 60, global = true)]
+    pub cache_max_age: u32,
+
+    /// `stale-while-revalidate` of public GET responses, in seconds.
+    #[arg(
+        long,
+        env = "FOLIO_CACHE_STALE_WHILE_REVALIDATE",
+        default_value_t = 300,
+        global = true
+    )]
+    pub cache_stale_while_revalidate: u32,
+
+    /// Failed authentications allowed per client address and minute before it gets 429s (0: no limit).
+    #[arg(
+        long,
+        env = "FOLIO_AUTH_FAILURES_PER_MINUTE",
+        default_value_t = 10,
+        global = true
+    )]
+    pub auth_failures_per_minute: u32,
+
+    /// Requests per second allowed per client address on public reads (0: no limit, the default).
+    #[arg(
+        long,
+        env = "FOLIO_READ_RATE_LIMIT",
+        default_value_t = 0,
+        global = true
+    )]
+    pub read_rate_limit: u32,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    #[arg(
+        long,
+        env = "FOLIO_SHUTDOWN_TIMEOUT",
+        default_value_t = 15,
+        global = true
+    )]
+    pub shutdown_timeout: u64,
+
     /// Log filter, in env_logger's syntax (`info`, `folio=debug,actix_web=info`, ...).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
@@ -72,6 +112,11 @@ impl Config {
             auto_migrate: true,
             max_body_bytes: 2 * 1024 * 1024,
             statement_timeout_ms: 5000,
+            cache_max_age: 60,
+            cache_stale_while_revalidate: 300,
+            auth_failures_per_minute: 10,
+            read_rate_limit: 0,
+            shutdown_timeout: 15,
             log_filter: "info".to_owned(),
         }
     }

@@ -5,15 +5,18 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, OnceLock};
 
+use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Logger, NormalizePath, TrailingSlash};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress, Logger, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 use diesel::Connection;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::middleware::{self, Limits};
 use crate::api::problem::ApiError;
 use crate::api::{self, ApiDoc, RouteTable};
 use crate::config::Config;
@@ -28,6 +31,7 @@ pub struct AppState {
     /// The OpenAPI document exactly as `folio openapi` prints it.
     pub openapi_json: web::Bytes,
     pub routes: RouteTable,
+    pub limits: Limits,
     /// Loaded from the database on first use, so the server starts (and says it is not ready) while the
     /// database is down.
     cursor_secret: OnceLock<Arc<[u8]>>,
@@ -38,6 +42,7 @@ impl AppState {
         let spec = openapi();
         AppState {
             pool,
+            limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
             config: Arc::new(config),
             openapi_json: web::Bytes::from(openapi_to_string(&spec)),
             routes: RouteTable::from_openapi(&spec),
@@ -95,6 +100,7 @@ pub fn build_app(
     >,
 > {
     let max_body = state.max_body_bytes();
+    let cors = cors(&state.config.cors_origins);
     let app = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -115,8 +121,50 @@ pub fn build_app(
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
         )
         .default_service(web::to(api::fallback))
+        // Innermost first: the last `wrap` sees the request first.
         .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
-        .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+        .wrap(from_fn(middleware::http_caching))
+        .wrap(from_fn(middleware::read_limit))
+        .wrap(Compress::default())
+        .wrap(cors)
+        .wrap(from_fn(middleware::request_id))
+        .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}o"#))
+}
+
+/// CORS for browser frontends: `*` or a list of origins; the headers scripts need to read are exposed.
+fn cors(origins: &str) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+            header::HeaderName::from_static(middleware::REQUEST_ID),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::LAST_MODIFIED,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(middleware::REQUEST_ID),
+        ])
+        .max_age(3600);
+    let list: Vec<&str> = origins
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .collect();
+    if list.is_empty() || list.contains(&"*") {
+        cors = cors.allow_any_origin().send_wildcard();
+    } else {
+        for origin in list {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -198,8 +246,13 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Bind(config.bind, e))?;
         let workers = config.workers.map(usize::from);
+        let shutdown_timeout = config.shutdown_timeout;
         let state = web::Data::new(AppState::new(pool, config));
-        let mut server = HttpServer::new(move || build_app(state.clone())).shutdown_timeout(15);
+        let mut server = HttpServer::new(move || build_app(state.clone()))
+            .shutdown_timeout(shutdown_timeout)
+            .client_request_timeout(std::time::Duration::from_secs(10))
+            .client_disconnect_timeout(std::time::Duration::from_secs(2))
+            .keep_alive(std::time::Duration::from_secs(30));
         if let Some(workers) = workers {
             server = server.workers(workers);
         }

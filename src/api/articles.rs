@@ -256,17 +256,6 @@ fn parse(
     })
 }
 
-/// Public reads may be cached by anyone; what a token unlocked must not be.
-pub fn cache_headers(res: &mut HttpResponseBuilder, caller: &Caller) {
-    let value = if caller.is_authenticated() {
-        "private, no-store"
-    } else {
-        "public, max-age=60, stale-while-revalidate=300"
-    };
-    res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static(value)));
-    res.insert_header((header::VARY, HeaderValue::from_static("Authorization")));
-}
-
 async fn respond_listing(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -306,7 +295,6 @@ async fn respond_listing(
         .map(|r| card(ArticleView::from_record(r, now)))
         .collect();
     let mut res = HttpResponse::Ok();
-    cache_headers(&mut res, &caller);
     listing::link_header(&mut res, &links);
     let listing = ArticleListing {
         data,
@@ -388,17 +376,25 @@ pub async fn list_featured(
     respond_listing(req, state, caller, params, 3, Some(true)).await
 }
 
-/// The strong ETag of an article version: what reads send and what `If-Match` accepts.
-pub fn etag(id: uuid::Uuid, version: i64) -> String {
-    format!("\"{}-{version}\"", &id.simple().to_string()[..8])
+/// The ETag of an article as read: its id and version, and a digest of its `newer` / `older` links, so that a
+/// 304 never hides a changed neighbour. `If-Match` compares only the id and version: the article's own state.
+pub fn etag(view: &ArticleView) -> String {
+    let neighbours = serde_json::to_vec(&(&view.newer, &view.older)).unwrap_or_default();
+    format!(
+        "\"{}-{}-{:08x}\"",
+        &view.id.simple().to_string()[..8],
+        view.version,
+        twox_hash::XxHash3_64::oneshot(&neighbours) as u32
+    )
 }
 
-/// Whether an `If-Match` / `If-None-Match` header value lists this ETag (or `*`).
-fn header_lists(value: &str, tag: &str) -> bool {
+/// Whether an `If-Match` value lists `*` or an ETag of this article version (strong comparison).
+fn if_match_accepts(value: &str, id: uuid::Uuid, version: i64) -> bool {
+    let prefix = format!("\"{}-{version}-", &id.simple().to_string()[..8]);
     value
         .split(',')
         .map(str::trim)
-        .any(|v| v == "*" || v == tag)
+        .any(|v| v == "*" || (v.starts_with(&prefix) && v.ends_with('"')))
 }
 
 fn not_found(slug: &str) -> ApiError {
@@ -406,7 +402,7 @@ fn not_found(slug: &str) -> ApiError {
 }
 
 fn article_response(mut res: HttpResponseBuilder, view: &ArticleView) -> HttpResponse {
-    res.insert_header((header::ETAG, etag(view.id, view.version)));
+    res.insert_header((header::ETAG, etag(view)));
     if let Ok(modified) = HeaderValue::from_str(
         &view
             .updated_at
@@ -458,7 +454,6 @@ fn path_slug(slug: &str) -> Result<Slug, ApiError> {
 )]
 #[get("/articles/{slug}")]
 pub async fn get_article(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     slug: web::Path<String>,
@@ -490,21 +485,8 @@ pub async fn get_article(
             None => Err(not_found(&slug)),
         };
     };
-    let tag = etag(record.id, record.version);
-    let mut res = HttpResponse::Ok();
-    cache_headers(&mut res, &caller);
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| header_lists(v, &tag))
-    {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish());
-    }
     let view = full_view(&state, record).await?;
-    Ok(article_response(res, &view))
+    Ok(article_response(HttpResponse::Ok(), &view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -557,9 +539,7 @@ pub async fn related(
     .await?
     .ok_or_else(|| not_found(&slug))?;
     let now = Utc::now();
-    let mut res = HttpResponse::Ok();
-    cache_headers(&mut res, &caller);
-    Ok(res.json(ArticleList {
+    Ok(HttpResponse::Ok().json(ArticleList {
         data: rows
             .into_iter()
             .map(|r| card(ArticleView::from_record(r, now)))
@@ -859,7 +839,7 @@ fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> {
             "send If-Match or If-None-Match, not both".to_owned(),
         )),
         (Some(m), None) => Ok(Precondition::Matches(Box::new(move |id, version| {
-            header_lists(&m, &etag(id, version))
+            if_match_accepts(&m, id, version)
         }))),
         (None, Some(n)) if n.trim() == "*" => Ok(Precondition::Absent),
         (None, Some(_)) => Err(ApiError::BadRequest(

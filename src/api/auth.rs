@@ -67,17 +67,35 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let secret = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let ip = req.peer_addr().map(|a| a.ip());
         Box::pin(async move {
-            let Some(secret) = secret? else {
-                return Ok(Caller { token: None });
+            let state =
+                state.ok_or_else(|| ApiError::Internal("application state missing".to_owned()))?;
+            let limited = |retry_after_secs| ApiError::RateLimited {
+                detail:
+                    "too many failed authentications from this address; wait before trying again"
+                        .to_owned(),
+                retry_after_secs,
             };
+            // Every failure counts against the address; once over the limit, its token checks stop (no lookup)
+            // until it has waited.
+            let failed = |e: ApiError| match ip.map(|ip| state.limits.auth_failed(ip)) {
+                Some(Err(wait)) => limited(wait),
+                _ => e,
+            };
+            let secret = match secret {
+                Ok(None) => return Ok(Caller { token: None }),
+                Ok(Some(secret)) => secret,
+                Err(e) => return Err(failed(e)),
+            };
+            if let Some(wait) = ip.and_then(|ip| state.limits.auth_blocked(ip)) {
+                return Err(limited(wait));
+            }
             let rejected =
                 || ApiError::Unauthorized("the token is unknown, revoked or expired".to_owned());
             if !token::looks_valid(&secret) {
-                return Err(rejected());
+                return Err(failed(rejected()));
             }
-            let state =
-                state.ok_or_else(|| ApiError::Internal("application state missing".to_owned()))?;
             let hash = token::hash(&secret);
             let found = db::run(&state.pool, move |conn| {
                 let found = tokens::authenticate(conn, &hash)?;
@@ -89,7 +107,7 @@ impl FromRequest for Caller {
             .await?;
             found
                 .map(|t| Caller { token: Some(t) })
-                .ok_or_else(rejected)
+                .ok_or_else(|| failed(rejected()))
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod authors;
 pub mod body;
 pub mod listing;
+pub mod middleware;
 pub mod ops;
 pub mod problem;
 pub mod responses;
@@ -150,6 +151,11 @@ pub async fn fallback(
     state: web::Data<crate::startup::AppState>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match state.routes.allowed(req.path()) {
+        Some(allow) if req.method() == actix_web::http::Method::OPTIONS => {
+            return Ok(actix_web::HttpResponse::NoContent()
+                .insert_header((actix_web::http::header::ALLOW, allow))
+                .finish())
+        }
         Some(allow) => ApiError::MethodNotAllowed {
             detail: format!("{} is not allowed here; allowed: {allow}", req.method()),
             allow: allow.to_owned(),

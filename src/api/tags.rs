@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::articles::cache_headers;
 use super::auth::Caller;
 use super::body::{self, BodyKind};
 use super::listing;
@@ -53,7 +52,6 @@ pub struct TagListParams {
 pub async fn list_tags(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
     params: web::Query<TagListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = listing::integer("page", params.page.as_deref(), 1, 10_000_000, 1)?;
@@ -74,7 +72,6 @@ pub async fn list_tags(
     .await?;
     let (pagination, links) = listing::page_links(&req, page, per_page, counted.total);
     let mut res = HttpResponse::Ok();
-    cache_headers(&mut res, &caller);
     listing::link_header(&mut res, &links);
     Ok(res.json(TagListing {
         data: counted.rows.into_iter().map(TagView::from).collect(),
@@ -106,7 +103,6 @@ fn path_slug(slug: &str) -> Result<String, ApiError> {
 #[get("/tags/{slug}")]
 pub async fn get_tag(
     state: web::Data<AppState>,
-    caller: Caller,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug(&slug)?;
@@ -116,9 +112,7 @@ pub async fn get_tag(
     })
     .await?
     .ok_or_else(|| not_found(&slug))?;
-    let mut res = HttpResponse::Ok();
-    cache_headers(&mut res, &caller);
-    Ok(res.json(TagView::from(tag)))
+    Ok(HttpResponse::Ok().json(TagView::from(tag)))
 }
 
 /// The fields of a tag write.

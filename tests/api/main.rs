@@ -6,6 +6,8 @@ mod cli;
 mod embedded;
 mod errors;
 mod helpers;
+mod http;
 mod openapi;
 mod ops;
 mod schema;
+mod shutdown;

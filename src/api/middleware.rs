@@ -1,0 +1,297 @@
+//! Cross-cutting HTTP behaviour, each in one place: request ids, caching headers with ETag / 304, and the
+//! optional per-address limit on public reads.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::problem::ApiError;
+use crate::startup::AppState;
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The request's id, as logged and sent back in `X-Request-Id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// An incoming id is echoed when it is sane: 1 to 128 characters of letters, digits, `.`, `_` and `-`.
+fn sane(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Gives every request an id (the client's, when sane) and every response the `X-Request-Id` header; a server
+/// error is logged with it.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| sane(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let (method, path) = (req.method().clone(), req.path().to_owned());
+    let mut res = next.call(req).await?;
+    if res.status().is_server_error() {
+        log::error!("request {id}: {method} {path} answered {}", res.status());
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static(REQUEST_ID), value);
+    }
+    Ok(res)
+}
+
+/// A weak ETag from the bytes of a body: exact (never a stale 304) and cheap (xxh3 runs at memory speed), and
+/// weak because compression may change the bytes on the wire.
+fn body_etag(bytes: &[u8]) -> String {
+    format!("W/\"{:016x}\"", twox_hash::XxHash3_64::oneshot(bytes))
+}
+
+/// `If-None-Match` with weak comparison (RFC 9110 §13.1.2).
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || strip(t) == strip(etag))
+}
+
+/// `If-Modified-Since`, used only without `If-None-Match`.
+fn not_modified_since(headers: &HeaderMap, last_modified: Option<&HeaderValue>) -> bool {
+    let parse = |v: &HeaderValue| {
+        v.to_str()
+            .ok()
+            .and_then(|s| chrono::DateTime::parse_from_rfc2822(&s.replace("GMT", "+0000")).ok())
+    };
+    match (
+        headers.get(header::IF_MODIFIED_SINCE).and_then(parse),
+        last_modified.and_then(parse),
+    ) {
+        (Some(since), Some(modified)) => modified <= since,
+        _ => false,
+    }
+}
+
+/// Caching headers for every response, in one place: public GETs may be cached by anyone for the configured
+/// time; anything a token unlocked, every write and every error must not be stored. Successful GETs get an ETag
+/// (a handler's own, such as an article's, or one derived from the body), and a matching `If-None-Match` (or,
+/// without one, `If-Modified-Since`) gets a 304.
+pub async fn http_caching(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let conditional = req.method() == Method::GET;
+    let tokened = req.headers().contains_key(header::AUTHORIZATION);
+    let request_headers = req.headers().clone();
+    let operational = matches!(req.path(), "/healthz" | "/readyz");
+    let public_policy = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| {
+            format!(
+                "public, max-age={}, stale-while-revalidate={}",
+                s.config.cache_max_age, s.config.cache_stale_while_revalidate
+            )
+        })
+        .unwrap_or_else(|| "no-store".to_owned());
+
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !conditional || status != StatusCode::OK {
+        let mut res = res;
+        if !res.headers().contains_key(header::CACHE_CONTROL) && !status.is_redirection() {
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        return Ok(res);
+    }
+
+    let cache_control = if tokened {
+        HeaderValue::from_static("private, no-store")
+    } else if operational {
+        HeaderValue::from_static("no-store")
+    } else {
+        HeaderValue::from_str(&public_policy).unwrap_or(HeaderValue::from_static("no-store"))
+    };
+
+    let (req, mut response) = res.into_parts();
+    let etag = match response
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tag) => tag.to_owned(),
+        None => {
+            let (head, body) = response.into_parts();
+            let bytes = body::to_bytes(body)
+                .await
+                .map_err(|e| ApiError::Internal(format!("response body: {e}")))?;
+            let tag = body_etag(&bytes);
+            response = head.set_body(BoxBody::new(bytes));
+            if let Ok(value) = HeaderValue::from_str(&tag) {
+                response.headers_mut().insert(header::ETAG, value);
+            }
+            tag
+        }
+    };
+    let unchanged = if request_headers.contains_key(header::IF_NONE_MATCH) {
+        none_match(&request_headers, &etag)
+    } else {
+        not_modified_since(
+            &request_headers,
+            response.headers().get(header::LAST_MODIFIED),
+        )
+    };
+    if unchanged {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [header::ETAG, header::LAST_MODIFIED, header::VARY] {
+            if let Some(v) = response.headers().get(&name) {
+                not_modified.insert_header((name, v.clone()));
+            }
+        }
+        response = not_modified.finish();
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, cache_control);
+    headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// Per-address limits: failed authentications always (so guessing tokens is slow), public reads when configured.
+pub struct Limits {
+    auth_failures: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Addresses over the failure limit, and until when: checked before any database lookup.
+    blocked: Mutex<HashMap<IpAddr, Instant>>,
+    reads: Option<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+const MAX_TRACKED: usize = 100_000;
+
+impl Limits {
+    pub fn new(auth_failures_per_minute: u32, reads_per_second: u32) -> Limits {
+        Limits {
+            auth_failures: NonZeroU32::new(auth_failures_per_minute)
+                .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            blocked: Mutex::new(HashMap::new()),
+            reads: NonZeroU32::new(reads_per_second)
+                .map(|n| RateLimiter::keyed(Quota::per_second(n))),
+        }
+    }
+
+    /// Seconds until `limiter` lets `ip` through again, consuming one request if it does now.
+    fn wait(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Option<Duration> {
+        if limiter.len() > MAX_TRACKED {
+            limiter.retain_recent();
+        }
+        limiter
+            .check_key(&ip)
+            .err()
+            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Records a failed authentication from `ip`; `Err` with the seconds to wait once the address is over the
+    /// limit.
+    pub fn auth_failed(&self, ip: IpAddr) -> Result<(), u64> {
+        let Some(wait) = self.auth_failures.as_ref().and_then(|l| Self::wait(l, ip)) else {
+            return Ok(());
+        };
+        let mut blocked = self
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        if blocked.len() > MAX_TRACKED {
+            blocked.retain(|_, until| *until > now);
+        }
+        blocked.insert(ip, now + wait);
+        Err(wait.as_secs().max(1))
+    }
+
+    /// Seconds `ip` must still wait after too many failed authentications.
+    pub fn auth_blocked(&self, ip: IpAddr) -> Option<u64> {
+        let mut blocked = self
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let until = *blocked.get(&ip)?;
+        let now = Instant::now();
+        if until <= now {
+            blocked.remove(&ip);
+            return None;
+        }
+        Some((until - now).as_secs().max(1))
+    }
+}
+
+/// The optional per-address limit on public reads (`FOLIO_READ_RATE_LIMIT`).
+pub async fn read_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let limited = match (
+        req.method() == Method::GET,
+        req.app_data::<web::Data<AppState>>(),
+        req.peer_addr(),
+    ) {
+        (true, Some(state), Some(addr)) => state
+            .limits
+            .reads
+            .as_ref()
+            .and_then(|l| Limits::wait(l, addr.ip()))
+            .map(|wait| wait.as_secs().max(1)),
+        _ => None,
+    };
+    match limited {
+        Some(retry_after_secs) => {
+            let err = ApiError::RateLimited {
+                detail: "too many requests from this address; slow down".to_owned(),
+                retry_after_secs,
+            };
+            Ok(req.into_response(err.error_response()))
+        }
+        None => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    #[test]
+    fn failed_authentications_block_an_address_after_the_quota() {
+        let limits = Limits::new(3, 0);
+        let ip = "10.0.0.1".parse().expect("ip");
+        let other = "10.0.0.2".parse().expect("ip");
+        assert_eq!(limits.auth_blocked(ip), None);
+        for _ in 0..3 {
+            assert_eq!(limits.auth_failed(ip), Ok(()));
+        }
+        let wait = limits.auth_failed(ip).expect_err("over the quota");
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert!(limits.auth_blocked(ip).is_some());
+        assert_eq!(limits.auth_blocked(other), None, "per address");
+        assert_eq!(
+            Limits::new(0, 0).auth_failed(ip),
+            Ok(()),
+            "0 turns the limit off"
+        );
+    }
+}
