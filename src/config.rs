@@ -67,6 +67,10 @@ pub struct Config {
     )]
     pub cache_stale_while_revalidate: u32,
 
+    /// Memory for the in-process cache of public GET responses, in bytes (0 turns it off).
+    #[arg(long, env = "FOLIO_CACHE_BYTES", default_value_t = 16 * 1024 * 1024, global = true)]
+    pub cache_bytes: u64,
+
     /// Failed authentications allowed per client address and minute before it gets 429s (0: no limit).
     #[arg(
         long,
@@ -114,6 +118,7 @@ impl Config {
             statement_timeout_ms: 5000,
             cache_max_age: 60,
             cache_stale_while_revalidate: 300,
+            cache_bytes: 16 * 1024 * 1024,
             auth_failures_per_minute: 10,
             read_rate_limit: 0,
             shutdown_timeout: 15,

@@ -2,6 +2,7 @@
 //! `api` speaks HTTP, `store` speaks SQL, `db` owns connections, and `domain` holds the pure rules both rely on.
 
 pub mod api;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::middleware::{self, Limits};
 use crate::api::problem::ApiError;
 use crate::api::{self, ApiDoc, RouteTable};
+use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::embedded::{Cluster, ClusterError};
 use crate::db::{self, DbError, Pool};
@@ -32,6 +33,7 @@ pub struct AppState {
     pub openapi_json: web::Bytes,
     pub routes: RouteTable,
     pub limits: Limits,
+    pub cache: Arc<ResponseCache>,
     /// Loaded from the database on first use, so the server starts (and says it is not ready) while the
     /// database is down.
     cursor_secret: OnceLock<Arc<[u8]>>,
@@ -43,6 +45,7 @@ impl AppState {
         AppState {
             pool,
             limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
+            cache: ResponseCache::new(config.cache_bytes),
             config: Arc::new(config),
             openapi_json: web::Bytes::from(openapi_to_string(&spec)),
             routes: RouteTable::from_openapi(&spec),
@@ -123,6 +126,7 @@ pub fn build_app(
         .default_service(web::to(api::fallback))
         // Innermost first: the last `wrap` sees the request first.
         .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+        .wrap(from_fn(middleware::response_cache))
         .wrap(from_fn(middleware::http_caching))
         .wrap(from_fn(middleware::read_limit))
         .wrap(Compress::default())
@@ -224,6 +228,7 @@ pub struct Application {
     server: Server,
     addr: SocketAddr,
     database: Database,
+    cache: Arc<ResponseCache>,
 }
 
 impl Application {
@@ -248,6 +253,8 @@ impl Application {
         let workers = config.workers.map(usize::from);
         let shutdown_timeout = config.shutdown_timeout;
         let state = web::Data::new(AppState::new(pool, config));
+        state.cache.listen(database.url.clone());
+        let cache = Arc::clone(&state.cache);
         let mut server = HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(shutdown_timeout)
             .client_request_timeout(std::time::Duration::from_secs(10))
@@ -264,6 +271,7 @@ impl Application {
             server,
             addr,
             database,
+            cache,
         })
     }
 
@@ -280,9 +288,13 @@ impl Application {
     /// process started it.
     pub async fn run_until_stopped(self) -> io::Result<()> {
         let Application {
-            server, database, ..
+            server,
+            database,
+            cache,
+            ..
         } = self;
         let result = server.await;
+        cache.stop();
         drop(database);
         result
     }

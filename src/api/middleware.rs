@@ -61,7 +61,7 @@ pub async fn request_id(
 
 /// A weak ETag from the bytes of a body: exact (never a stale 304) and cheap (xxh3 runs at memory speed), and
 /// weak because compression may change the bytes on the wire.
-fn body_etag(bytes: &[u8]) -> String {
+pub fn body_etag(bytes: &[u8]) -> String {
     format!("W/\"{:016x}\"", twox_hash::XxHash3_64::oneshot(bytes))
 }
 
@@ -172,6 +172,89 @@ pub async fn http_caching(
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, cache_control);
     headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+    Ok(ServiceResponse::new(req, response))
+}
+
+const CACHED_HEADERS: [header::HeaderName; 4] = [
+    header::CONTENT_TYPE,
+    header::ETAG,
+    header::LAST_MODIFIED,
+    header::LINK,
+];
+const X_CACHE: &str = "x-cache";
+
+/// Serves public GETs of the API from the response cache (`X-Cache: hit`), fills it on a miss, and drops it
+/// when a write through this instance succeeds, before the write's response leaves.
+pub async fn response_cache(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let api = req.path().starts_with(super::API_PREFIX);
+    if req.method() != Method::GET {
+        let writes = matches!(
+            *req.method(),
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        );
+        let res = next.call(req).await?.map_into_boxed_body();
+        if api && writes && res.status().is_success() {
+            state.cache.invalidate();
+        }
+        return Ok(res);
+    }
+    let generation = state.cache.generation();
+    let (Some(generation), true, false) = (
+        generation,
+        api,
+        req.headers().contains_key(header::AUTHORIZATION),
+    ) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let key = crate::cache::key(req.path(), req.query_string());
+    if let Some(entry) = state.cache.get(generation, &key) {
+        let mut res = HttpResponse::Ok();
+        for (name, value) in &entry.headers {
+            res.insert_header((name.as_str(), value.as_str()));
+        }
+        res.insert_header((X_CACHE, "hit"));
+        return Ok(req.into_response(res.body(entry.body)));
+    }
+    let res = next.call(req).await?.map_into_boxed_body();
+    if res.status() != StatusCode::OK {
+        return Ok(res);
+    }
+    let (req, response) = res.into_parts();
+    let (mut head, body) = response.into_parts();
+    let bytes = body::to_bytes(body)
+        .await
+        .map_err(|e| ApiError::Internal(format!("response body: {e}")))?;
+    if !head.headers().contains_key(header::ETAG) {
+        if let Ok(value) = HeaderValue::from_str(&body_etag(&bytes)) {
+            head.headers_mut().insert(header::ETAG, value);
+        }
+    }
+    let headers = CACHED_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = head.headers().get(name)?.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
+        .collect();
+    state.cache.insert(
+        generation,
+        key,
+        crate::cache::Entry {
+            headers,
+            body: bytes.clone(),
+        },
+    );
+    let mut response = head.set_body(BoxBody::new(bytes));
+    response.headers_mut().insert(
+        header::HeaderName::from_static(X_CACHE),
+        HeaderValue::from_static("miss"),
+    );
     Ok(ServiceResponse::new(req, response))
 }
 

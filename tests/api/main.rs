@@ -2,6 +2,7 @@
 
 mod articles_read;
 mod articles_write;
+mod cache;
 mod cli;
 mod embedded;
 mod errors;

@@ -1,0 +1,237 @@
+//! The response cache: public GET responses kept in memory, keyed by a generation number and the normalized
+//! request, and bounded in bytes.
+//!
+//! It never serves content older than the last write it could know of:
+//! - a write through this instance bumps the generation before its response leaves;
+//! - every content table has a trigger that `NOTIFY`s `folio_content` at commit, and a listener thread bumps the
+//!   generation when it hears one, so writes through other instances (or plain SQL) count too;
+//! - the same thread bumps it when the next scheduled article's time arrives (measured on the database's clock);
+//! - while the listener has no connection, it may miss notifications, so the cache is bypassed until it is back.
+//!
+//! A response computed before a bump is stored under the old generation, so it can never be served after it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+
+/// How often the listener looks for notifications: the delay with which another instance's write is seen.
+const POLL: Duration = Duration::from_millis(5);
+/// A full re-check of the schedule, in case a notification or a clock went astray.
+const RECHECK: Duration = Duration::from_secs(30);
+
+/// A stored response: what the HTTP layer needs to answer again.
+#[derive(Clone)]
+pub struct Entry {
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<(u64, String), Entry> for ByBytes {
+    fn weight(&self, key: &(u64, String), entry: &Entry) -> u64 {
+        let headers: usize = entry
+            .headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 16)
+            .sum();
+        (key.1.len() + headers + entry.body.len() + 64) as u64
+    }
+}
+
+pub struct ResponseCache {
+    entries: Option<Cache<(u64, String), Entry, ByBytes>>,
+    generation: AtomicU64,
+    /// True while the listener is connected and listening.
+    live: AtomicBool,
+    stop: AtomicBool,
+}
+
+impl ResponseCache {
+    /// A cache of at most `max_bytes` (0 disables it).
+    pub fn new(max_bytes: u64) -> Arc<ResponseCache> {
+        let entries = (max_bytes > 0).then(|| {
+            let estimated_items = usize::try_from(max_bytes / 8192).unwrap_or(1024).max(16);
+            Cache::with_weighter(estimated_items, max_bytes, ByBytes)
+        });
+        Arc::new(ResponseCache {
+            entries,
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        })
+    }
+
+    /// The generation to read under, or `None` when the cache must be bypassed.
+    pub fn generation(&self) -> Option<u64> {
+        (self.entries.is_some() && self.live.load(Ordering::Acquire))
+            .then(|| self.generation.load(Ordering::Acquire))
+    }
+
+    pub fn get(&self, generation: u64, key: &str) -> Option<Entry> {
+        self.entries.as_ref()?.get(&(generation, key.to_owned()))
+    }
+
+    pub fn insert(&self, generation: u64, key: String, entry: Entry) {
+        if let Some(entries) = &self.entries {
+            // A bump since the request started makes the entry unreachable anyway; skip the work.
+            if self.generation.load(Ordering::Acquire) == generation {
+                entries.insert((generation, key), entry);
+            }
+        }
+    }
+
+    /// Forgets everything: called on every write and every notification.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            entries.clear();
+        }
+    }
+
+    /// Stops the listener thread.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Starts the listener thread for this cache on `database_url`.
+    pub fn listen(self: &Arc<Self>, database_url: String) {
+        if self.entries.is_none() {
+            return;
+        }
+        let cache = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("folio-cache-listener".to_owned())
+            .spawn(move || cache.listen_loop(&database_url));
+        if let Err(e) = spawned {
+            log::error!("response cache disabled: cannot start its listener: {e}");
+        }
+    }
+
+    fn listen_loop(&self, database_url: &str) {
+        while !self.stop.load(Ordering::Acquire) {
+            match self.listen_once(database_url) {
+                Ok(()) => return,
+                Err(e) => {
+                    if self.live.swap(false, Ordering::AcqRel) {
+                        log::warn!("response cache bypassed until its listener reconnects: {e}");
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
+    /// Listens until told to stop (`Ok`) or the connection fails (`Err`).
+    fn listen_once(&self, database_url: &str) -> Result<(), String> {
+        let mut conn = PgConnection::establish(database_url).map_err(|e| e.to_string())?;
+        conn.batch_execute("LISTEN folio_content")
+            .map_err(|e| e.to_string())?;
+        // Anything may have changed while we were not listening.
+        self.invalidate();
+        let mut due = next_publication(&mut conn)?;
+        self.live.store(true, Ordering::Release);
+        log::debug!("response cache listening");
+        let mut checked = Instant::now();
+        while !self.stop.load(Ordering::Acquire) {
+            let mut heard = false;
+            for notification in conn.notifications_iter() {
+                notification.map_err(|e| e.to_string())?;
+                heard = true;
+            }
+            let now = Instant::now();
+            let scheduled = due.is_some_and(|at| now >= at);
+            if heard || scheduled || now - checked >= RECHECK {
+                if heard || scheduled {
+                    self.invalidate();
+                }
+                // Also proves the connection is alive.
+                due = next_publication(&mut conn)?;
+                checked = now;
+            }
+            std::thread::sleep(POLL);
+        }
+        self.live.store(false, Ordering::Release);
+        Ok(())
+    }
+}
+
+/// When the next scheduled article goes live, as an instant on this machine computed from the database's own
+/// clock (so clock skew between the two does not matter).
+fn next_publication(conn: &mut PgConnection) -> Result<Option<Instant>, String> {
+    #[derive(QueryableByName)]
+    struct Due {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        seconds: Option<f64>,
+    }
+    let due: Due = diesel::sql_query(
+        "SELECT EXTRACT(EPOCH FROM (min(published_at) - now()))::float8 AS seconds FROM articles \
+         WHERE status = 'published' AND published_at > now()",
+    )
+    .get_result(conn)
+    .map_err(|e| e.to_string())?;
+    Ok(due
+        .seconds
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)) + Duration::from_millis(1)))
+}
+
+/// The cache key of a request: its path and its query pairs in sorted order, so that `?a=1&b=2` and `?b=2&a=1`
+/// share an entry.
+pub fn key(path: &str, query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    pairs.sort();
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        out.append_pair(k, v);
+    }
+    format!("{path}?{}", out.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_ignore_parameter_order() {
+        assert_eq!(key("/a", "b=2&a=1"), key("/a", "a=1&b=2"));
+        assert_ne!(key("/a", "a=1"), key("/a", "a=2"));
+    }
+
+    #[test]
+    fn an_invalidation_hides_what_came_before_it() {
+        let cache = ResponseCache::new(1 << 20);
+        cache.live.store(true, Ordering::Release);
+        let generation = cache.generation().expect("live");
+        let entry = Entry {
+            headers: vec![],
+            body: Bytes::from_static(b"old"),
+        };
+        cache.insert(generation, "k".into(), entry.clone());
+        assert!(cache.get(generation, "k").is_some());
+        cache.invalidate();
+        let now = cache.generation().expect("live");
+        assert!(cache.get(now, "k").is_none());
+        // A response computed before the bump is not stored under the new generation.
+        cache.insert(generation, "k".into(), entry);
+        assert!(cache.get(now, "k").is_none());
+    }
+
+    #[test]
+    fn disabled_or_disconnected_caches_are_bypassed() {
+        assert_eq!(ResponseCache::new(0).generation(), None);
+        assert_eq!(
+            ResponseCache::new(1024).generation(),
+            None,
+            "not live until the listener runs"
+        );
+    }
+}
