@@ -37,8 +37,14 @@ enum Command {
     /// Load sample content.
     Seed {
         /// A small demo blog: two authors, twelve articles, a few tags, two featured.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "corpus", conflicts_with = "corpus")]
         demo: bool,
+        /// The benchmark corpus: this many ~1,500-word articles, loaded in bulk (into an empty database).
+        #[arg(long)]
+        corpus: Option<usize>,
+        /// Seed of the corpus generator.
+        #[arg(long, default_value_t = 42)]
+        corpus_seed: u64,
     },
 }
 
@@ -74,6 +80,24 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Token(cmd) => with_state(&cli.config, |state| Box::pin(token(state, cmd))),
+        Command::Seed {
+            corpus: Some(n),
+            corpus_seed,
+            ..
+        } => with_state(&cli.config, move |state| {
+            Box::pin(async move {
+                let started = std::time::Instant::now();
+                let loaded = folio::seed::corpus(&state, n, corpus_seed, |done| {
+                    if done % 10_000 == 0 {
+                        eprintln!("{done} articles in {:.0?}", started.elapsed());
+                    }
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                println!("corpus: {loaded} articles in {:.1?}", started.elapsed());
+                Ok(())
+            })
+        }),
         Command::Seed { .. } => with_state(&cli.config, |state| {
             Box::pin(async move {
                 let report = folio::seed::demo(&state).await.map_err(|e| e.to_string())?;

@@ -1147,3 +1147,85 @@ pub fn delete(
 pub fn get_any(conn: &mut PgConnection, slug: &str) -> QueryResult<Option<ArticleRecord>> {
     get(conn, Visibility::Any, slug)
 }
+
+/// Bulk path for benchmark corpora: inserts many new articles (with their tags and authors) in one transaction,
+/// with multi-row statements. Same rows and links as `create`; no per-article round trips.
+pub fn insert_many(conn: &mut PgConnection, writes: &[ArticleWrite]) -> Result<usize, WriteError> {
+    conn.transaction(|conn| {
+        let mut all_tags: Vec<(String, String)> = Vec::new();
+        for w in writes {
+            for tag in &w.tags {
+                if !all_tags.iter().any(|(s, _)| *s == tag.0) {
+                    all_tags.push(tag.clone());
+                }
+            }
+        }
+        let tag_ids = resolve_tags(conn, &all_tags)?;
+        let mut all_authors: Vec<String> = Vec::new();
+        for w in writes {
+            for a in &w.authors {
+                if !all_authors.contains(a) {
+                    all_authors.push(a.clone());
+                }
+            }
+        }
+        let author_ids = resolve_authors(conn, &all_authors)?;
+        let rows: Vec<_> = writes
+            .iter()
+            .map(|w| {
+                (
+                    articles::slug.eq(&w.slug),
+                    articles::title.eq(&w.title),
+                    articles::summary.eq(w.summary.as_ref().unwrap_or(&w.derived_summary)),
+                    articles::summary_derived.eq(w.summary.is_none()),
+                    articles::body_markdown.eq(&w.body_markdown),
+                    articles::body_html.eq(&w.body_html),
+                    articles::body_text.eq(&w.body_text),
+                    articles::toc.eq(&w.toc),
+                    articles::word_count.eq(w.word_count),
+                    articles::reading_time_minutes.eq(w.reading_time_minutes),
+                    articles::status.eq(&w.status),
+                    articles::featured.eq(w.featured),
+                    articles::published_at.eq(w.published_at),
+                    (articles::cover_image.eq(&w.cover_image), articles::seo.eq(&w.seo)),
+                )
+            })
+            .collect();
+        let ids: Vec<(Uuid, String)> = diesel::insert_into(articles::table)
+            .values(rows)
+            .returning((articles::id, articles::slug))
+            .get_results(conn)
+            .map_err(|e| slug_conflict(e, "(bulk)"))?;
+        let mut tag_links = Vec::new();
+        let mut author_links = Vec::new();
+        for (w, (id, slug)) in writes.iter().zip(&ids) {
+            debug_assert_eq!(&w.slug, slug);
+            for (i, tag) in w.tags.iter().enumerate() {
+                let position = all_tags.iter().position(|(s, _)| *s == tag.0);
+                if let Some(tag_id) = position.and_then(|p| tag_ids.get(p)) {
+                    tag_links.push((
+                        article_tags::article_id.eq(*id),
+                        article_tags::tag_id.eq(*tag_id),
+                        article_tags::position.eq(i16::try_from(i).unwrap_or(i16::MAX)),
+                    ));
+                }
+            }
+            for (i, author) in w.authors.iter().enumerate() {
+                if let Some(author_id) = all_authors.iter().position(|a| a == author).and_then(|p| author_ids.get(p)) {
+                    author_links.push((
+                        article_authors::article_id.eq(*id),
+                        article_authors::author_id.eq(*author_id),
+                        article_authors::position.eq(i16::try_from(i).unwrap_or(i16::MAX)),
+                    ));
+                }
+            }
+        }
+        for chunk in tag_links.chunks(5000) {
+            diesel::insert_into(article_tags::table).values(chunk).execute(conn)?;
+        }
+        for chunk in author_links.chunks(5000) {
+            diesel::insert_into(article_authors::table).values(chunk).execute(conn)?;
+        }
+        Ok(ids.len())
+    })
+}
