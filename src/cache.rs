@@ -22,8 +22,10 @@ use quick_cache::Weighter;
 
 /// How often the listener looks for notifications: the delay with which another instance's write is seen.
 const POLL: Duration = Duration::from_millis(5);
-/// A full re-check of the schedule, in case a notification or a clock went astray.
-const RECHECK: Duration = Duration::from_secs(30);
+/// A query on the listening connection at least this often: it re-reads the schedule and, above all, notices a
+/// dead connection (polling for notifications alone does not), so the cache is bypassed within about a second of
+/// losing the database and rebuilt when the listener is back.
+const RECHECK: Duration = Duration::from_secs(1);
 
 /// A stored response: what the HTTP layer needs to answer again.
 #[derive(Clone)]

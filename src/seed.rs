@@ -153,7 +153,12 @@ pub async fn demo(state: &AppState) -> Result<SeedReport, ApiError> {
 /// featured, by one of 3 authors, spread over 3 years. Deterministic for a given `seed`. Bodies are drawn from
 /// a pool of distinct documents, each rendered once through the same rendering code as the API; titles, slugs,
 /// tags, authors and dates are unique per article.
-pub async fn corpus(state: &AppState, n: usize, seed: u64, progress: impl Fn(usize)) -> Result<usize, ApiError> {
+pub async fn corpus(
+    state: &AppState,
+    n: usize,
+    seed: u64,
+    progress: impl Fn(usize),
+) -> Result<usize, ApiError> {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
@@ -161,29 +166,112 @@ pub async fn corpus(state: &AppState, n: usize, seed: u64, progress: impl Fn(usi
     use crate::store::articles::{self as store, ArticleWrite};
 
     const TAGS: [&str; 30] = [
-        "Rust", "Go", "Python", "TypeScript", "PostgreSQL", "Redis", "Kafka", "AWS", "Kubernetes", "Docker",
-        "System Design", "Databases", "Performance", "Security", "Testing", "DevOps", "Frontend", "Backend",
-        "APIs", "HTTP", "Caching", "Search", "Observability", "Architecture", "Career", "Open Source",
-        "Machine Learning", "Networking", "Linux", "Compilers",
+        "Rust",
+        "Go",
+        "Python",
+        "TypeScript",
+        "PostgreSQL",
+        "Redis",
+        "Kafka",
+        "AWS",
+        "Kubernetes",
+        "Docker",
+        "System Design",
+        "Databases",
+        "Performance",
+        "Security",
+        "Testing",
+        "DevOps",
+        "Frontend",
+        "Backend",
+        "APIs",
+        "HTTP",
+        "Caching",
+        "Search",
+        "Observability",
+        "Architecture",
+        "Career",
+        "Open Source",
+        "Machine Learning",
+        "Networking",
+        "Linux",
+        "Compilers",
     ];
     const WORDS: [&str; 48] = [
-        "system", "queue", "latency", "index", "cache", "request", "server", "client", "thread", "memory",
-        "storage", "query", "schema", "deploy", "release", "service", "token", "network", "packet", "buffer",
-        "stream", "event", "shard", "replica", "cluster", "node", "metric", "trace", "log", "error", "retry",
-        "timeout", "backoff", "design", "tradeoff", "benchmark", "profile", "compile", "runtime", "library",
-        "module", "interface", "contract", "version", "migration", "rollback", "throughput", "consistency",
+        "system",
+        "queue",
+        "latency",
+        "index",
+        "cache",
+        "request",
+        "server",
+        "client",
+        "thread",
+        "memory",
+        "storage",
+        "query",
+        "schema",
+        "deploy",
+        "release",
+        "service",
+        "token",
+        "network",
+        "packet",
+        "buffer",
+        "stream",
+        "event",
+        "shard",
+        "replica",
+        "cluster",
+        "node",
+        "metric",
+        "trace",
+        "log",
+        "error",
+        "retry",
+        "timeout",
+        "backoff",
+        "design",
+        "tradeoff",
+        "benchmark",
+        "profile",
+        "compile",
+        "runtime",
+        "library",
+        "module",
+        "interface",
+        "contract",
+        "version",
+        "migration",
+        "rollback",
+        "throughput",
+        "consistency",
     ];
     const POOL: usize = 500;
 
-    for (slug, name) in [("ada", "Ada Lovelace"), ("grace", "Grace Hopper"), ("linus", "Linus Torvalds")] {
-        let write = AuthorWrite { slug: slug.to_owned(), name: name.to_owned(), bio: None, avatar_url: None, website: None };
-        db::run(&state.pool, move |conn| authors::put(conn, &write).map_err(|e| ApiError::Internal(e.to_string())))
-            .await?;
+    for (slug, name) in [
+        ("ada", "Ada Lovelace"),
+        ("grace", "Grace Hopper"),
+        ("linus", "Linus Torvalds"),
+    ] {
+        let write = AuthorWrite {
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            bio: None,
+            avatar_url: None,
+            website: None,
+        };
+        db::run(&state.pool, move |conn| {
+            authors::put(conn, &write).map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await?;
     }
 
     let mut rng = StdRng::seed_from_u64(seed);
     let sentence = |rng: &mut StdRng, words: usize| {
-        let mut s: Vec<&str> = (0..words).map(|_| WORDS[rng.random_range(0..WORDS.len())]).collect();
+        let mut s: Vec<&str> = (0..words)
+            .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+            .collect();
         let first = s[0].to_owned();
         let mut capital = first[..1].to_uppercase();
         capital.push_str(&first[1..]);
@@ -218,16 +306,22 @@ pub async fn corpus(state: &AppState, n: usize, seed: u64, progress: impl Fn(usi
         let batch: Vec<ArticleWrite> = (done..(done + 500).min(n))
             .map(|i| {
                 let (md, rendered) = &bodies[i % bodies.len()];
-                let title = format!("Article {i}: {}", sentence(&mut rng, 5).trim_end_matches('.'));
+                let title = format!(
+                    "Article {i}: {}",
+                    sentence(&mut rng, 5).trim_end_matches('.')
+                );
                 let mut tags: Vec<(String, String)> = Vec::new();
                 for _ in 0..rng.random_range(1..=3) {
                     let name = TAGS[rng.random_range(0..TAGS.len())];
-                    let slug = crate::domain::slug::Slug::derive(name).map(|s| s.into_string()).unwrap_or_default();
+                    let slug = crate::domain::slug::Slug::derive(name)
+                        .map(|s| s.into_string())
+                        .unwrap_or_default();
                     if !tags.iter().any(|(s, _)| *s == slug) {
                         tags.push((slug, name.to_owned()));
                     }
                 }
-                let offset = three_years * i64::try_from(i).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
+                let offset =
+                    three_years * i64::try_from(i).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
                 ArticleWrite {
                     slug: format!("article-{i}"),
                     title,
@@ -238,7 +332,8 @@ pub async fn corpus(state: &AppState, n: usize, seed: u64, progress: impl Fn(usi
                     body_text: rendered.text.clone(),
                     toc: serde_json::to_value(&rendered.toc).unwrap_or_default(),
                     word_count: i32::try_from(rendered.word_count).unwrap_or(i32::MAX),
-                    reading_time_minutes: i32::try_from(rendered.reading_time_minutes).unwrap_or(i32::MAX),
+                    reading_time_minutes: i32::try_from(rendered.reading_time_minutes)
+                        .unwrap_or(i32::MAX),
                     status: "published".to_owned(),
                     published_at: Some(end - chrono::Duration::seconds(three_years - offset)),
                     featured: rng.random_range(0..10) == 0,

@@ -333,6 +333,7 @@ fn card(mut view: ArticleView) -> ArticleView {
         (status = 400, response = super::responses::BadRequest),
         (status = 401, response = super::responses::Unauthorized),
         (status = 403, response = super::responses::Forbidden),
+        (status = 429, response = super::responses::RateLimited),
         (status = 503, response = super::responses::Unavailable),
     ),
     security((), ("token" = []))
@@ -356,6 +357,7 @@ pub async fn list_articles(
         (status = 400, response = super::responses::BadRequest),
         (status = 401, response = super::responses::Unauthorized),
         (status = 403, response = super::responses::Forbidden),
+        (status = 429, response = super::responses::RateLimited),
         (status = 503, response = super::responses::Unavailable),
     ),
     security((), ("token" = []))
@@ -447,7 +449,9 @@ fn path_slug(slug: &str) -> Result<Slug, ApiError> {
         (status = 301, description = "The article has a new slug",
          headers(("Location" = String, description = "/api/v1/articles/{current-slug}"))),
         (status = 304, description = "Not modified since the ETag in `If-None-Match`"),
+        (status = 401, response = super::responses::Unauthorized),
         (status = 404, response = super::responses::NotFound),
+        (status = 429, response = super::responses::RateLimited),
         (status = 503, response = super::responses::Unavailable),
     ),
     security((), ("token" = []))
@@ -505,6 +509,8 @@ pub struct RelatedParams {
     responses(
         (status = 200, description = "Related article cards, best first", body = ArticleList),
         (status = 400, response = super::responses::BadRequest),
+        (status = 401, response = super::responses::Unauthorized),
+        (status = 429, response = super::responses::RateLimited),
         (status = 404, response = super::responses::NotFound),
         (status = 503, response = super::responses::Unavailable),
     ),
@@ -620,6 +626,19 @@ fn url_ok(url: &str) -> bool {
 /// Validates the input and renders it into what the store writes.
 fn to_write(input: ArticleInput, path_slug: Option<&str>) -> Result<ArticleWrite, ApiError> {
     let mut errors: Vec<FieldError> = body::validation_errors(&input);
+    if input.title.trim().is_empty() && !input.title.is_empty() {
+        errors.push(FieldError::new("title", "length", "must not be blank"));
+    }
+    if input
+        .published_at
+        .is_some_and(|t| !crate::domain::time::representable(&t))
+    {
+        errors.push(FieldError::new(
+            "published_at",
+            "range",
+            "must be between years 0001 and 9999 (UTC)",
+        ));
+    }
     let mut err =
         |field: &str, code: &str, message: &str| errors.push(FieldError::new(field, code, message));
 

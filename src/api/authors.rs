@@ -151,7 +151,9 @@ pub struct AuthorInput {
 
 const FIELDS: [&str; 5] = ["name", "slug", "bio", "avatar_url", "website"];
 
-fn to_write(input: AuthorInput, path: Option<&str>) -> Result<AuthorWrite, ApiError> {
+fn to_write(mut input: AuthorInput, path: Option<&str>) -> Result<AuthorWrite, ApiError> {
+    // Names are stored trimmed, so they are validated trimmed: a blank name is a 422, not a CHECK violation.
+    input.name = input.name.trim().to_owned();
     let mut errors = body::validation_errors(&input);
     let slug = match (&input.slug, path) {
         (Some(s), Some(p)) if s != p => {

@@ -59,7 +59,9 @@ pub fn timestamp(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>
         .map(|v| {
             DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
+                .ok()
+                .filter(crate::domain::time::representable)
+                .ok_or_else(|| {
                     bad(
                         name,
                         "must be an RFC 3339 date-time such as 2026-04-18T09:00:00Z",

@@ -42,7 +42,7 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "operations", description = "Liveness, readiness and this document"),
     ),
     components(
-        schemas(problem::Problem, problem::FieldError),
+        schemas(problem::Problem, problem::FieldError, views::ArticleCard),
         responses(
             responses::BadRequest,
             responses::Unauthorized,
@@ -53,6 +53,7 @@ pub const API_PREFIX: &str = "/api/v1";
             responses::PayloadTooLarge,
             responses::UnsupportedMediaType,
             responses::Validation,
+            responses::RateLimited,
             responses::Unavailable,
         )
     ),

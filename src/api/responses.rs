@@ -97,3 +97,13 @@ pub struct Validation(#[allow(dead_code)] Problem);
                      "detail": "The database cannot be reached; try again shortly."})
 )]
 pub struct Unavailable(#[allow(dead_code)] Problem);
+
+/// Too many failed authentications (or, when configured, requests) from this address; retry after the delay.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
+    example = json!({"type": "/problems/rate-limited", "title": "Too many requests", "status": 429,
+                     "detail": "too many failed authentications from this address; wait before trying again"})
+)]
+pub struct RateLimited(#[allow(dead_code)] Problem);

@@ -136,7 +136,9 @@ pub struct TagInput {
 
 const FIELDS: [&str; 3] = ["name", "slug", "description"];
 
-fn to_write(input: TagInput, path: Option<&str>) -> Result<TagWrite, ApiError> {
+fn to_write(mut input: TagInput, path: Option<&str>) -> Result<TagWrite, ApiError> {
+    // Names are stored trimmed, so they are validated trimmed: a blank name is a 422, not a CHECK violation.
+    input.name = input.name.trim().to_owned();
     let mut errors = body::validation_errors(&input);
     let slug = match (&input.slug, path) {
         (Some(s), Some(p)) if s != p => {

@@ -96,6 +96,16 @@ pub async fn create_token(
     let input: TokenInput =
         body::fields(map, &["name", "scopes", "expires_at"], &["name", "scopes"])?;
     let mut errors = body::validation_errors(&input);
+    if input
+        .expires_at
+        .is_some_and(|t| !crate::domain::time::representable(&t))
+    {
+        errors.push(FieldError::new(
+            "expires_at",
+            "range",
+            "must be between years 0001 and 9999 (UTC)",
+        ));
+    }
     if input.expires_at.is_some_and(|t| t <= Utc::now()) {
         errors.push(FieldError::new(
             "expires_at",

@@ -335,9 +335,41 @@ pub struct Links {
     pub last: Option<String>,
 }
 
+/// An article in a listing. Without `fields`, every property but `body_markdown`, `body_html` and `toc` is
+/// present (each as in `ArticleView`); with `fields`, exactly the named ones. Hence none is required here.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({"slug": "message-queues-explained", "title": "Message Queues Explained",
+    "summary": "When to reach for a queue.", "reading_time_minutes": 8, "published_at": "2026-04-18T09:00:00Z",
+    "primary_tag": {"slug": "system-design", "name": "System Design"}, "featured": true}))]
+pub struct ArticleCard {
+    id: Option<Uuid>,
+    slug: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+    body_markdown: Option<String>,
+    body_html: Option<String>,
+    toc: Option<Vec<TocEntry>>,
+    word_count: Option<i32>,
+    reading_time_minutes: Option<i32>,
+    status: Option<ArticleStatus>,
+    featured: Option<bool>,
+    published_at: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    version: Option<i64>,
+    tags: Option<Vec<TagRef>>,
+    primary_tag: Option<TagRef>,
+    authors: Option<Vec<AuthorRef>>,
+    primary_author: Option<AuthorRef>,
+    cover_image: Option<CoverImage>,
+    seo: Option<Seo>,
+}
+
 /// A page of articles (cards).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleListing {
+    #[schema(value_type = Vec<ArticleCard>)]
     pub data: Vec<ArticleView>,
     pub meta: Meta,
     pub links: Links,
@@ -362,6 +394,7 @@ pub struct AuthorListing {
 /// Related articles, best first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
+    #[schema(value_type = Vec<ArticleCard>)]
     pub data: Vec<ArticleView>,
 }
 

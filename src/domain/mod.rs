@@ -5,4 +5,5 @@ pub mod cursor;
 pub mod markdown;
 pub mod scope;
 pub mod slug;
+pub mod time;
 pub mod token;

@@ -1187,7 +1187,10 @@ pub fn insert_many(conn: &mut PgConnection, writes: &[ArticleWrite]) -> Result<u
                     articles::status.eq(&w.status),
                     articles::featured.eq(w.featured),
                     articles::published_at.eq(w.published_at),
-                    (articles::cover_image.eq(&w.cover_image), articles::seo.eq(&w.seo)),
+                    (
+                        articles::cover_image.eq(&w.cover_image),
+                        articles::seo.eq(&w.seo),
+                    ),
                 )
             })
             .collect();
@@ -1211,7 +1214,11 @@ pub fn insert_many(conn: &mut PgConnection, writes: &[ArticleWrite]) -> Result<u
                 }
             }
             for (i, author) in w.authors.iter().enumerate() {
-                if let Some(author_id) = all_authors.iter().position(|a| a == author).and_then(|p| author_ids.get(p)) {
+                if let Some(author_id) = all_authors
+                    .iter()
+                    .position(|a| a == author)
+                    .and_then(|p| author_ids.get(p))
+                {
                     author_links.push((
                         article_authors::article_id.eq(*id),
                         article_authors::author_id.eq(*author_id),
@@ -1221,10 +1228,14 @@ pub fn insert_many(conn: &mut PgConnection, writes: &[ArticleWrite]) -> Result<u
             }
         }
         for chunk in tag_links.chunks(5000) {
-            diesel::insert_into(article_tags::table).values(chunk).execute(conn)?;
+            diesel::insert_into(article_tags::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         for chunk in author_links.chunks(5000) {
-            diesel::insert_into(article_authors::table).values(chunk).execute(conn)?;
+            diesel::insert_into(article_authors::table)
+                .values(chunk)
+                .execute(conn)?;
         }
         Ok(ids.len())
     })

@@ -455,6 +455,26 @@ async fn bad_bodies_are_clear_4xx() {
         format!("{} fields are invalid", fields.len())
     );
 
+    // Dates RFC 3339 cannot write back (years outside 0001-9999 in UTC) are refused.
+    let doc = put(
+        "application/json",
+        json!({"title": "T", "body_markdown": "x", "status": "published",
+        "published_at": "0000-01-01T00:00:00+23:59"})
+        .to_string(),
+    )
+    .await
+    .problem(422, "/problems/validation");
+    assert_eq!(doc["errors"][0]["field"], "published_at");
+    app.get("/api/v1/articles?published_after=9999-12-31T23:59:59-23:59")
+        .await
+        .problem(400, "/problems/bad-request");
+    put(
+        "application/json",
+        json!({"title": " ", "body_markdown": "x"}).to_string(),
+    )
+    .await
+    .problem(422, "/problems/validation");
+
     let doc = put(
         "application/json",
         json!({"title": "T\u{0}", "body_markdown": "x"}).to_string(),
@@ -685,6 +705,22 @@ async fn tag_and_author_writes() {
     send(Method::PUT, "/api/v1/tags/x", json!({"name": ""}))
         .await
         .problem(422, "/problems/validation");
+    // Names are trimmed before validation: blank ones are 422s, not database errors.
+    for blank in [" ", "\n", "\u{a0}", "\u{3000}"] {
+        send(Method::PUT, "/api/v1/tags/blank", json!({"name": blank}))
+            .await
+            .problem(422, "/problems/validation");
+        send(
+            Method::POST,
+            "/api/v1/authors",
+            json!({"name": blank, "slug": "blank"}),
+        )
+        .await
+        .problem(422, "/problems/validation");
+        send(Method::PATCH, "/api/v1/tags/rust", json!({"name": blank}))
+            .await
+            .problem(422, "/problems/validation");
+    }
     send(
         Method::PUT,
         "/api/v1/tags/x",
