@@ -6,6 +6,7 @@ mod cache;
 mod cli;
 mod embedded;
 mod errors;
+mod faults;
 mod helpers;
 mod http;
 mod openapi;
