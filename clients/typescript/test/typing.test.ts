@@ -1,0 +1,29 @@
+// Compile-time checks: `npm run build` (tsc) fails when the generated types stop rejecting these mistakes,
+// so a change in openapi/openapi.json that loosens them shows up here.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { createFolioClient, type components } from "../src/index.js";
+
+export function mistakesTheTypesCatch() {
+  const client = createFolioClient("http://127.0.0.1:1");
+  // @ts-expect-error: not a path of the API
+  void client.GET("/api/v1/posts");
+  // @ts-expect-error: `page` is an integer
+  void client.GET("/api/v1/articles", { params: { query: { page: "2" } } });
+  // @ts-expect-error: an unknown query parameter
+  void client.GET("/api/v1/articles", { params: { query: { colour: "red" } } });
+  // @ts-expect-error: the path needs its slug
+  void client.GET("/api/v1/articles/{slug}");
+  // @ts-expect-error: writes have no GET on /tokens/{id}
+  void client.GET("/api/v1/tokens/{id}", { params: { path: { id: "x" } } });
+  // @ts-expect-error: ArticleStatus is a closed set
+  const status: components["schemas"]["ArticleStatus"] = "archived";
+  // @ts-expect-error: ArticleInput has no such field (the API answers 422)
+  const input: components["schemas"]["ArticleInput"] = { title: "t", colour: "red" };
+  return [status, input];
+}
+
+test("the generated types reject what the API rejects (checked by tsc at build time)", () => {
+  assert.equal(typeof mistakesTheTypesCatch, "function");
+});

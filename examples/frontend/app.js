@@ -1,0 +1,247 @@
+// A small blog frontend for Folio: no framework, no build step. It reads the API base URL from `?api=` or
+// from <meta name="folio-api">, routes on the URL fragment (#/, #/page/2, #/tag/rust, #/article/slug) and
+// renders with the DOM. The API is on another origin, so every request is a CORS request; `cache: "no-cache"`
+// makes the browser revalidate its cached copies with If-None-Match, which Folio answers with 304.
+
+const API = (
+  new URLSearchParams(location.search).get("api") ??
+  document.querySelector('meta[name="folio-api"]')?.content ??
+  "http://127.0.0.1:8080"
+).replace(/\/+$/, "");
+
+const PER_PAGE = 9;
+const app = document.getElementById("app");
+const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** GET a path of the API (`/api/v1/...`), with the query parameters given, as JSON. */
+async function api(path, query = {}) {
+  const url = new URL(API + path);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
+  }
+  const response = await fetch(url, { cache: "no-cache", headers: { Accept: "application/json" } });
+  // Exposed by Folio's CORS configuration, so readable from this origin.
+  const requestId = response.headers.get("X-Request-Id");
+  const etag = response.headers.get("ETag");
+  document.getElementById("request-info").textContent =
+    requestId ? `Last request ${requestId}${etag ? `, ETag ${etag}` : ""}.` : "";
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+/** `h("a", {href: "#/"}, "text", child, ...)`: an element. Strings become text nodes, never HTML. */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+const href = {
+  home: (page = 1) => (page > 1 ? `#/page/${page}` : "#/"),
+  tag: (slug, page = 1) => `#/tag/${encodeURIComponent(slug)}${page > 1 ? `/page/${page}` : ""}`,
+  article: (slug) => `#/article/${encodeURIComponent(slug)}`,
+};
+
+function formatDate(iso) {
+  return iso ? dateFormat.format(new Date(iso)) : "unpublished";
+}
+
+/** A cover image; removed if it cannot be loaded (the demo blog's covers point at example.com). */
+function cover(image, className) {
+  if (!image?.url) return null;
+  const figure = h("figure", { class: className });
+  figure.append(h("img", { src: image.url, alt: image.alt ?? "", loading: "lazy", onerror: () => figure.remove() }));
+  return figure;
+}
+
+function byline(article) {
+  const author = article.primary_author ?? article.authors?.[0];
+  return h(
+    "p",
+    { class: "byline" },
+    author ? h("span", { class: "author" }, author.name) : null,
+    h("span", { class: "when" },
+      h("time", { datetime: article.published_at ?? "" }, formatDate(article.published_at)),
+      " · ",
+      h("span", { class: "reading-time" }, `${article.reading_time_minutes} min read`)),
+  );
+}
+
+function tagPill(tag) {
+  return h("a", { class: "tag", href: href.tag(tag.slug) }, tag.name);
+}
+
+/** An article card: title, summary, primary tag, reading time, date, author. */
+function card(article, variant = "card") {
+  return h(
+    "article",
+    { class: variant, "data-slug": article.slug },
+    variant === "feature" ? cover(article.cover_image, "feature-cover") : null,
+    article.primary_tag ? tagPill(article.primary_tag) : null,
+    h("h3", { class: "card-title" }, h("a", { href: href.article(article.slug) }, article.title)),
+    h("p", { class: "summary" }, article.summary),
+    byline(article),
+  );
+}
+
+function pager(pagination, linkTo) {
+  const { page, total_pages: pages, prev_page: prev, next_page: next } = pagination;
+  if (!pages || pages <= 1) return null;
+  return h(
+    "nav",
+    { class: "pager", "aria-label": "Pages" },
+    prev ? h("a", { href: linkTo(prev), rel: "prev" }, "← Newer posts") : h("span"),
+    h("span", { class: "pager-position" }, `Page ${page} of ${pages}`),
+    next ? h("a", { href: linkTo(next), rel: "next" }, "Older posts →") : h("span"),
+  );
+}
+
+async function homePage(page) {
+  const [featured, latest] = await Promise.all([
+    page === 1 ? api("/api/v1/featured") : null,
+    api("/api/v1/articles", { page, per_page: PER_PAGE }),
+  ]);
+  document.title = "Folio Notes";
+  const sections = [];
+  if (featured?.data.length) {
+    sections.push(
+      h("section", { class: "featured", "aria-labelledby": "featured-heading" },
+        h("h2", { id: "featured-heading", class: "section-heading" }, "Featured"),
+        h("div", { class: "featured-strip" }, featured.data.map((a) => card(a, "feature")))),
+    );
+  }
+  sections.push(
+    h("section", { class: "latest", "aria-labelledby": "latest-heading" },
+      h("h2", { id: "latest-heading", class: "section-heading" }, page === 1 ? "Latest posts" : `All posts, page ${page}`),
+      h("div", { class: "cards" }, latest.data.map((a) => card(a))),
+      pager(latest.meta.pagination, (p) => href.home(p))),
+  );
+  return sections;
+}
+
+async function tagPage(slug, page) {
+  const [tag, listing] = await Promise.all([
+    api(`/api/v1/tags/${encodeURIComponent(slug)}`),
+    api("/api/v1/articles", { tag: slug, page, per_page: PER_PAGE }),
+  ]);
+  document.title = `${tag.name} · Folio Notes`;
+  const count = listing.meta.pagination.total;
+  return [
+    h("header", { class: "page-header" },
+      h("p", { class: "eyebrow" }, "Tag"),
+      h("h1", {}, tag.name),
+      tag.description ? h("p", { class: "lede" }, tag.description) : null,
+      h("p", { class: "count" }, `${count} ${count === 1 ? "post" : "posts"}`)),
+    h("div", { class: "cards" }, listing.data.map((a) => card(a))),
+    pager(listing.meta.pagination, (p) => href.tag(slug, p)),
+  ];
+}
+
+async function articlePage(slug) {
+  const [article, related] = await Promise.all([
+    api(`/api/v1/articles/${encodeURIComponent(slug)}`),
+    api(`/api/v1/articles/${encodeURIComponent(slug)}/related`, { limit: 3 }),
+  ]);
+  document.title = `${article.seo?.meta_title ?? article.title} · Folio Notes`;
+  const body = h("div", { class: "prose" });
+  // body_html is rendered by Folio from the author's Markdown (raw HTML is not passed through).
+  body.innerHTML = article.body_html ?? "";
+  const toc = article.toc?.length
+    ? h("nav", { class: "toc", "aria-label": "Contents" },
+        h("p", { class: "toc-title" }, "Contents"),
+        h("ol", {}, article.toc.map((e) => h("li", { class: `toc-level-${e.level}` },
+          h("a", { href: `#/article/${encodeURIComponent(slug)}/${encodeURIComponent(e.id)}` }, e.text)))))
+    : null;
+  return [
+    h("article", { class: "post", "data-slug": article.slug },
+      h("header", { class: "post-header" },
+        h("div", { class: "tags" }, article.tags.map(tagPill)),
+        h("h1", {}, article.title),
+        h("p", { class: "lede" }, article.summary),
+        byline(article)),
+      cover(article.cover_image, "post-cover"),
+      toc,
+      body,
+      h("nav", { class: "neighbours", "aria-label": "More posts" },
+        article.newer
+          ? h("a", { class: "newer", rel: "next", href: href.article(article.newer.slug) },
+              h("span", { class: "label" }, "← Newer"), h("span", { class: "title" }, article.newer.title))
+          : h("span"),
+        article.older
+          ? h("a", { class: "older", rel: "prev", href: href.article(article.older.slug) },
+              h("span", { class: "label" }, "Older →"), h("span", { class: "title" }, article.older.title))
+          : h("span"))),
+    related.data.length
+      ? h("section", { class: "related", "aria-labelledby": "related-heading" },
+          h("h2", { id: "related-heading", class: "section-heading" }, "Related posts"),
+          h("div", { class: "cards" }, related.data.map((a) => card(a))))
+      : null,
+  ];
+}
+
+async function tagNav() {
+  const tags = await api("/api/v1/tags", { hide_empty: true, sort: "-article_count", per_page: 8 });
+  document.getElementById("tag-nav").replaceChildren(
+    ...tags.data.map((t) => h("a", { href: href.tag(t.slug) }, t.name)),
+  );
+}
+
+/** `#/`, `#/page/2`, `#/tag/rust`, `#/tag/rust/page/2`, `#/article/slug`, `#/article/slug/heading-id`. */
+function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const page = (i) => (parts[i] === "page" && Number(parts[i + 1]) > 0 ? Number(parts[i + 1]) : 1);
+  if (parts[0] === "tag" && parts[1]) return { view: "tag", render: () => tagPage(parts[1], page(2)) };
+  if (parts[0] === "article" && parts[1]) {
+    return { view: "article", anchor: parts[2], render: () => articlePage(parts[1]) };
+  }
+  return { view: "home", render: () => homePage(page(0)) };
+}
+
+let generation = 0;
+async function render() {
+  const current = ++generation;
+  const { view, anchor, render: build } = route();
+  app.setAttribute("aria-busy", "true");
+  try {
+    const nodes = await build();
+    if (current !== generation) return;
+    app.replaceChildren(...nodes.filter(Boolean));
+    app.dataset.view = view;
+    if (anchor) document.getElementById(anchor)?.scrollIntoView();
+    else window.scrollTo(0, 0);
+  } catch (error) {
+    if (current !== generation) return;
+    app.dataset.view = "error";
+    app.replaceChildren(
+      h("section", { class: "error" },
+        h("h1", {}, error.status === 404 ? "Not found" : "Something went wrong"),
+        h("p", {}, error instanceof ApiError ? error.message : `Could not reach the API at ${API}: ${error.message}`),
+        h("p", {}, h("a", { href: "#/" }, "Back to the home page"))),
+    );
+  } finally {
+    if (current === generation) app.removeAttribute("aria-busy");
+  }
+}
+
+document.getElementById("api-link").href = `${API}/api/v1/articles`;
+document.getElementById("docs-link").href = `${API}/docs/`;
+window.addEventListener("hashchange", render);
+tagNav().catch(() => {});
+render();

@@ -1,0 +1,275 @@
+// Drives the example frontend and the API's /docs/ page in a real, headless Chromium (Debian's, never one
+// that Playwright downloads).
+//
+//   FOLIO_URL=http://127.0.0.1:18180 FRONTEND_URL=http://127.0.0.1:18181 node browser-test.mjs
+//
+// FOLIO_URL serves a freshly seeded demo blog (`folio seed --demo`); FRONTEND_URL serves this folder on another
+// origin, so every API call is a cross-origin request. Screenshots go to screenshots/. CHROMIUM overrides the
+// browser's path (default /usr/bin/chromium). run-tests.sh starts both servers and runs this.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+
+function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set (see run-tests.sh)`);
+  return value.replace(/\/+$/, "");
+}
+const API = env("FOLIO_URL");
+const FRONTEND = env("FRONTEND_URL");
+const apiOrigin = new URL(API).origin;
+const frontendOrigin = new URL(FRONTEND).origin;
+assert.notEqual(apiOrigin, frontendOrigin, "the frontend must be served from another origin than the API");
+const site = (fragment) => `${FRONTEND}/index.html?api=${encodeURIComponent(API)}#${fragment}`;
+
+const TIMEOUT = 15_000;
+let browser;
+let context;
+let page;
+/** Requests for any host but this machine's: they fail at name resolution (see --host-resolver-rules). */
+const offMachine = [];
+/** Every API response the page received: {status, url, headers}, as the page's script sees them. */
+const apiResponses = [];
+/** What went over the wire for the API, from Chromium's network events: {url, ifNoneMatch, status}. */
+const wire = new Map();
+const consoleErrors = [];
+const pageErrors = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+      // No name resolves but this machine's: nothing can leave it (the demo blog's cover images are on
+      // images.example.com). Playwright's request interception would do too, but it turns the HTTP cache off,
+      // and the cache's ETag revalidation is part of what is tested here.
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    ],
+    timeout: 30_000,
+  });
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-GB", timezoneId: "UTC" });
+  context.setDefaultTimeout(TIMEOUT);
+  page = await context.newPage();
+  page.on("request", (request) => {
+    const { hostname } = new URL(request.url());
+    if (!["127.0.0.1", "localhost", "[::1]"].includes(hostname) && !request.url().startsWith("data:")) {
+      offMachine.push(request.url());
+    }
+  });
+  // Chromium's own view of the wire: a revalidated response reaches the page as the cached 200, the 304 only
+  // shows here.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  const onWire = (id) => wire.get(id) ?? wire.set(id, {}).get(id);
+  cdp.on("Network.requestWillBeSent", (e) => { onWire(e.requestId).url = e.request.url; });
+  cdp.on("Network.requestWillBeSentExtraInfo", (e) => {
+    const inm = Object.entries(e.headers).find(([name]) => name.toLowerCase() === "if-none-match");
+    if (inm) onWire(e.requestId).ifNoneMatch = inm[1];
+  });
+  cdp.on("Network.responseReceivedExtraInfo", (e) => { onWire(e.requestId).status = e.statusCode; });
+  page.on("response", (response) => {
+    if (response.url().startsWith(`${API}/api/`)) {
+      apiResponses.push({ status: response.status(), url: response.url(), headers: response.headers() });
+    }
+  });
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const url = message.location().url;
+    // The demo blog's cover images (on example.com) cannot load here; the frontend then drops them.
+    if (offMachine.includes(url)) return;
+    // The frontend's "Not found" page, asked for on purpose below.
+    if (url.startsWith(`${API}/api/v1/articles/no-such-article`)) return;
+    consoleErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Navigates to a fragment of the frontend and waits until that view has rendered. */
+async function open(fragment, view) {
+  await page.goto(site(fragment));
+  await page.locator(`main#app[data-view="${view}"]:not([aria-busy])`).waitFor();
+}
+
+/** Checks a rendered card: title, summary, primary tag, reading time, date, author. */
+async function checkCard(card) {
+  assert.ok((await card.locator(".card-title a").innerText()).trim().length > 0, "title");
+  assert.ok((await card.locator(".summary").innerText()).trim().length > 0, "summary");
+  assert.equal(await card.locator("a.tag").count(), 1, "the primary tag");
+  assert.match(await card.locator(".reading-time").innerText(), /^\d+ min read$/);
+  assert.match(await card.locator("time").innerText(), /^\d{1,2} \w+ \d{4}$/);
+  assert.match(await card.locator(".author").innerText(), /^(Ada Lovelace|Grace Hopper)$/);
+}
+
+describe("the example frontend in Chromium", () => {
+  test("home page: featured strip and the latest posts", async () => {
+    await open("/", "home");
+    const featured = page.locator(".featured-strip > article.feature");
+    assert.equal(await featured.count(), 2, "two featured articles");
+    const cards = page.locator(".latest .cards > article.card");
+    assert.equal(await cards.count(), 9, "nine cards on page 1");
+    for (const card of [...(await featured.all()), ...(await cards.all())]) await checkCard(card);
+    assert.equal(await page.locator(".pager-position").innerText(), "Page 1 of 2");
+    assert.ok((await page.locator("#tag-nav a").count()) >= 5, "the tag navigation");
+    // X-Request-Id and ETag are readable cross-origin only because Folio exposes them.
+    await page.locator("#request-info", { hasText: "Last request" }).waitFor();
+    assert.match(await page.locator("#request-info").innerText(), /Last request [A-Za-z0-9]+, ETag /);
+    await page.screenshot({ path: join(shots, "home.png"), fullPage: true });
+
+    // "Older posts" is page 2 with the remaining three.
+    await page.locator(".pager a[rel=next]").click();
+    await page.locator('main#app[data-view="home"] .pager-position', { hasText: "Page 2 of 2" }).waitFor();
+    assert.equal(await page.locator(".latest .cards > article.card").count(), 3);
+    assert.equal(await page.locator(".featured-strip").count(), 0, "the featured strip is on page 1 only");
+  });
+
+  test("the API answers the other origin with CORS headers, and revalidates with ETags", async () => {
+    const fromApi = apiResponses.filter((r) => r.status === 200);
+    assert.ok(fromApi.length >= 4, `${fromApi.length} API responses`);
+    for (const r of fromApi) {
+      assert.equal(r.headers["access-control-allow-origin"], "*", r.url);
+      assert.ok(r.headers["etag"], `${r.url} has an ETag`);
+    }
+    // Back to page 1: the browser has it cached and revalidates (fetch cache: "no-cache" sends If-None-Match).
+    const before = new Set(wire.keys());
+    await page.goBack();
+    await page.locator('main#app[data-view="home"] .pager-position', { hasText: "Page 1 of 2" }).waitFor();
+    const again = [...wire].filter(([id, r]) => !before.has(id) && r.url?.startsWith(`${API}/api/v1/`)).map(([, r]) => r);
+    const featured = again.find((r) => r.url.startsWith(`${API}/api/v1/featured`));
+    const latest = again.find((r) => r.url.startsWith(`${API}/api/v1/articles?page=1`));
+    for (const r of [featured, latest]) {
+      assert.ok(r, "page 1 asked the API again");
+      assert.ok(r.ifNoneMatch, `${r.url} sent If-None-Match`);
+      assert.equal(r.status, 304, `${r.url} answered 304`);
+    }
+    assert.equal(await page.locator(".featured-strip > article.feature").count(), 2, "rendered from the cached body");
+  });
+
+  test("a tag page", async () => {
+    await open("/", "home");
+    await page.locator("#tag-nav a", { hasText: /^Rust$/ }).click();
+    await page.locator('main#app[data-view="tag"]:not([aria-busy])').waitFor();
+    assert.equal(await page.locator(".page-header h1").innerText(), "Rust");
+    assert.equal(await page.locator(".page-header .count").innerText(), "3 posts");
+    const cards = page.locator(".cards > article.card");
+    assert.equal(await cards.count(), 3);
+    for (const card of await cards.all()) await checkCard(card);
+    assert.ok(page.url().endsWith("#/tag/rust"), page.url());
+    assert.equal(await page.title(), "Rust · Folio Notes");
+    await page.screenshot({ path: join(shots, "tag.png"), fullPage: true });
+  });
+
+  test("an article page: body, contents, related posts, newer and older", async () => {
+    await open("/", "home");
+    const fifth = page.locator(".latest .cards > article.card").nth(4);
+    const title = await fifth.locator(".card-title a").innerText();
+    const newerTitle = await page.locator(".latest .cards > article.card").nth(3).locator(".card-title a").innerText();
+    const olderTitle = await page.locator(".latest .cards > article.card").nth(5).locator(".card-title a").innerText();
+    await fifth.locator(".card-title a").click();
+    await page.locator('main#app[data-view="article"]:not([aria-busy])').waitFor();
+
+    assert.equal(await page.locator(".post-header h1").innerText(), title);
+    assert.ok((await page.locator(".prose p").count()) >= 3, "the body's paragraphs");
+    const headings = await page.locator(".prose h2").evaluateAll((hs) => hs.map((h) => h.id));
+    const contents = await page.locator(".toc a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    assert.ok(headings.length >= 1);
+    assert.deepEqual(contents.map((href) => href.split("/").pop()), headings, "the contents link the headings");
+    assert.ok((await page.locator(".post-header .tags a.tag").count()) >= 1);
+    assert.match(await page.locator(".post-header .reading-time").innerText(), /^\d+ min read$/);
+
+    const related = page.locator(".related .cards > article.card");
+    const relatedCount = await related.count();
+    assert.ok(relatedCount >= 1 && relatedCount <= 3, `${relatedCount} related posts`);
+    for (const card of await related.all()) await checkCard(card);
+    assert.equal(await page.locator(".neighbours a.newer .title").innerText(), newerTitle);
+    assert.equal(await page.locator(".neighbours a.older .title").innerText(), olderTitle);
+    await page.screenshot({ path: join(shots, "article.png"), fullPage: true });
+
+    // Older, then back to it through the older post's "Newer" link.
+    await page.locator(".neighbours a.older").click();
+    await page.locator(".post-header h1", { hasText: olderTitle }).waitFor();
+    await page.locator(".neighbours a.newer").click();
+    await page.locator(".post-header h1", { hasText: title }).waitFor();
+
+    await open("/article/no-such-article", "error");
+    assert.equal(await page.locator(".error h1").innerText(), "Not found");
+  });
+
+  test("no script errors", () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(consoleErrors, []);
+  });
+});
+
+describe("the API reference at /docs/", () => {
+  test("lists every operation and executes GET /api/v1/articles", async (t) => {
+    const spec = await (await fetch(`${API}/openapi.json`)).json();
+    const methods = ["get", "put", "post", "patch", "delete"];
+    const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+      methods.filter((m) => item[m]).map((m) => ({ path, method: m, id: item[m].operationId })));
+
+    await page.goto(`${API}/docs/`);
+    await page.locator(".swagger-ui .info .title", { hasText: "Folio" }).waitFor();
+    await page.locator(".opblock").first().waitFor();
+    assert.equal(await page.locator(".opblock").count(), operations.length, "one block per operation");
+    for (const { path, method } of operations) {
+      const block = page.locator(`.opblock.opblock-${method} .opblock-summary-path[data-path="${path}"]`);
+      assert.equal(await block.count(), 1, `${method.toUpperCase()} ${path} is listed`);
+    }
+
+    const op = page.locator(".opblock.opblock-get", {
+      has: page.locator('.opblock-summary-path[data-path="/api/v1/articles"]'),
+    });
+    await op.locator(".opblock-summary").first().click();
+    await op.locator("button.try-out__btn").click();
+    const status = op.locator(".live-responses-table tbody .response-col_status").first();
+    const body = op.locator(".live-responses-table tbody .response-col_description pre").first();
+
+    // As the form opens: Swagger UI fills each parameter in with its `example` from the spec.
+    const inputs = op.locator(".parameters input[type=text], .parameters input:not([type])");
+    const prefilled = (await inputs.evaluateAll((all) => all.map((i) => [i.placeholder, i.value])))
+      .filter(([, value]) => value !== "");
+    t.diagnostic(`Try it out pre-fills ${prefilled.map(([name, value]) => `${name}=${value}`).join(" ")}`);
+    await op.locator("button.execute").click();
+    await status.waitFor();
+    assert.equal((await status.innerText()).trim(), "200");
+
+    // With the form emptied, as a reader who wants every article does it.
+    for (const input of await inputs.all()) await input.fill("");
+    await op.locator("button.btn-clear").click();
+    await op.locator("button.execute").click();
+    await op.locator(".live-responses-table tbody .response-col_description pre", { hasText: '"total": 12' }).waitFor();
+    assert.equal((await status.innerText()).trim(), "200");
+    assert.match(await op.locator(".request-url pre").innerText(), /\/api\/v1\/articles$/);
+    const shown = JSON.parse(await body.innerText());
+    assert.equal(shown.data.length, 10);
+    assert.equal(shown.meta.pagination.total, 12);
+    await page.setViewportSize({ width: 1200, height: 2000 });
+    await op.locator(".opblock-summary").first().evaluate((summary) => summary.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: join(shots, "docs.png") });
+  });
+
+  test("the pages need no other host", () => {
+    // Only the demo blog's cover images (images.example.com) are elsewhere; the frontend drops them.
+    const unexpected = offMachine.filter((url) => !url.startsWith("https://images.example.com/"));
+    assert.deepEqual(unexpected, [], "requests for other hosts");
+  });
+});
