@@ -349,6 +349,20 @@ impl TestApp {
         .await
     }
 
+    pub async fn send_bytes(
+        &self,
+        req: awc::ClientRequest,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        Response::from(
+            req.insert_header(("Content-Type", content_type.to_owned()))
+                .send_body(body)
+                .await,
+        )
+        .await
+    }
+
     /// `PUT /api/v1/articles/{slug}` with a JSON body.
     pub async fn put_article(&self, secret: &str, slug: &str, body: &Value) -> Response {
         let req = bearer(

@@ -8,6 +8,7 @@ mod embedded;
 mod errors;
 mod faults;
 mod helpers;
+mod hostile;
 mod http;
 mod openapi;
 mod ops;
