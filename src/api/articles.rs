@@ -292,7 +292,7 @@ async fn respond_listing(
     let data: Vec<ArticleView> = page
         .rows
         .into_iter()
-        .map(|r| card(ArticleView::from_record(r, now)))
+        .map(|r| ArticleView::from_record(r, now))
         .collect();
     let mut res = HttpResponse::Ok();
     listing::link_header(&mut res, &links);
@@ -314,13 +314,6 @@ async fn respond_listing(
             res.json(value)
         }
     })
-}
-
-/// A card: the listing shape of an article.
-fn card(mut view: ArticleView) -> ArticleView {
-    view.newer = None;
-    view.older = None;
-    view
 }
 
 /// List articles: cards, newest first by default, in pages or by cursor.
@@ -434,6 +427,15 @@ async fn full_view(state: &AppState, record: ArticleRecord) -> Result<ArticleVie
     Ok(view)
 }
 
+/// Reads of one article find it in any status with a `content:read` token, and only public ones without.
+fn single_read_visibility(caller: &Caller) -> Visibility {
+    if caller.require(Scope::ContentRead).is_ok() {
+        Visibility::Any
+    } else {
+        Visibility::Public
+    }
+}
+
 /// The path's slug, or a 404 for anything that cannot be one.
 fn path_slug(slug: &str) -> Result<Slug, ApiError> {
     Slug::parse(slug).map_err(|_| not_found(slug))
@@ -463,11 +465,7 @@ pub async fn get_article(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug(&slug)?.into_string();
-    let visibility = if caller.require(Scope::ContentRead).is_ok() {
-        Visibility::Any
-    } else {
-        Visibility::Public
-    };
+    let visibility = single_read_visibility(&caller);
     let lookup = slug.clone();
     let (found, renamed) = db::run(&state.pool, move |conn| {
         let found = store::get(conn, visibility, &lookup)?;
@@ -525,11 +523,7 @@ pub async fn related(
 ) -> Result<HttpResponse, ApiError> {
     let limit = listing::integer("limit", params.limit.as_deref(), 1, 20, 3)?;
     let slug = path_slug(&slug)?.into_string();
-    let visibility = if caller.require(Scope::ContentRead).is_ok() {
-        Visibility::Any
-    } else {
-        Visibility::Public
-    };
+    let visibility = single_read_visibility(&caller);
     let lookup = slug.clone();
     let rows = db::run(&state.pool, move |conn| {
         let Some(article) = store::get(conn, visibility, &lookup)? else {
@@ -548,7 +542,7 @@ pub async fn related(
     Ok(HttpResponse::Ok().json(ArticleList {
         data: rows
             .into_iter()
-            .map(|r| card(ArticleView::from_record(r, now)))
+            .map(|r| ArticleView::from_record(r, now))
             .collect(),
     }))
 }
