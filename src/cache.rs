@@ -168,19 +168,8 @@ impl ResponseCache {
 /// When the next scheduled article goes live, as an instant on this machine computed from the database's own
 /// clock (so clock skew between the two does not matter).
 fn next_publication(conn: &mut PgConnection) -> Result<Option<Instant>, String> {
-    #[derive(QueryableByName)]
-    struct Due {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
-        seconds: Option<f64>,
-    }
-    let due: Due = diesel::sql_query(
-        "SELECT EXTRACT(EPOCH FROM (min(published_at) - now()))::float8 AS seconds FROM articles \
-         WHERE status = 'published' AND published_at > now()",
-    )
-    .get_result(conn)
-    .map_err(|e| e.to_string())?;
-    Ok(due
-        .seconds
+    let seconds = crate::store::articles::next_publication_secs(conn).map_err(|e| e.to_string())?;
+    Ok(seconds
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)) + Duration::from_millis(1)))
 }
 

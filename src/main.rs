@@ -2,11 +2,12 @@
 
 use std::process::ExitCode;
 
-use actix_web::web;
 use clap::{Parser, Subcommand};
 use folio::config::Config;
+use folio::db::Pool;
 use folio::domain::scope::Scope;
-use folio::startup::{self, AppState, Application, Database};
+use folio::startup::{self, Application, Database};
+use folio::store;
 
 #[derive(Parser)]
 #[command(
@@ -79,15 +80,15 @@ fn main() -> ExitCode {
             print!("{}", startup::openapi_to_string(&startup::openapi()));
             Ok(())
         }
-        Command::Token(cmd) => with_state(&cli.config, |state| Box::pin(token(state, cmd))),
+        Command::Token(cmd) => with_pool(&cli.config, |pool| Box::pin(token(pool, cmd))),
         Command::Seed {
             corpus: Some(n),
             corpus_seed,
             ..
-        } => with_state(&cli.config, move |state| {
+        } => with_pool(&cli.config, move |pool| {
             Box::pin(async move {
                 let started = std::time::Instant::now();
-                let loaded = folio::seed::corpus(&state, n, corpus_seed, |done| {
+                let loaded = folio::seed::corpus(&pool, n, corpus_seed, |done| {
                     if done % 10_000 == 0 {
                         eprintln!("{done} articles in {:.0?}", started.elapsed());
                     }
@@ -98,9 +99,9 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }),
-        Command::Seed { .. } => with_state(&cli.config, |state| {
+        Command::Seed { .. } => with_pool(&cli.config, |pool| {
             Box::pin(async move {
-                let report = folio::seed::demo(&state).await.map_err(|e| e.to_string())?;
+                let report = folio::seed::demo(&pool).await.map_err(|e| e.to_string())?;
                 println!(
                     "demo blog: {} created, {} updated, {} unchanged",
                     report.created, report.updated, report.unchanged
@@ -129,52 +130,40 @@ fn serve(config: Config) -> Result<(), String> {
 
 type Task = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
 
-/// Runs `task` against the configured database (migrated first, unless told not to), on an actix runtime.
-fn with_state(
-    config: &Config,
-    task: impl FnOnce(web::Data<AppState>) -> Task,
-) -> Result<(), String> {
+/// Runs `task` with a small pool on the configured database (migrated first, unless told not to), on an actix
+/// runtime (the store runs on its blocking threads). No HTTP state is built.
+fn with_pool(config: &Config, task: impl FnOnce(Pool) -> Task) -> Result<(), String> {
     let database = Database::open(config).map_err(|e| e.to_string())?;
     if config.auto_migrate {
         database.migrate().map_err(|e| e.to_string())?;
     }
     let pool = folio::db::build_pool(&database.url, 2, config.statement_timeout_ms);
-    let state = web::Data::new(AppState::new(pool, config.clone()));
-    let result = actix_web::rt::System::new().block_on(task(state));
+    let result = actix_web::rt::System::new().block_on(task(pool));
     drop(database);
     result
 }
 
-async fn token(state: web::Data<AppState>, cmd: TokenCommand) -> Result<(), String> {
+async fn token(pool: Pool, cmd: TokenCommand) -> Result<(), String> {
     match cmd {
         TokenCommand::Create {
             name,
             scopes,
             expires_at,
         } => {
-            let created = folio::api::tokens::create(&state, name, scopes, expires_at)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{}", created.secret);
-            println!("id: {}", created.token.id);
-            println!(
-                "scopes: {}",
-                created
-                    .token
-                    .scopes
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            eprintln!("Store the secret now: it is not shown again.");
-        }
-        TokenCommand::List => {
-            let tokens = folio::db::run(&state.pool, |conn| {
-                Ok::<_, folio::api::problem::ApiError>(folio::store::tokens::list(conn)?)
+            let (token, secret) = store::run(&pool, move |conn| {
+                store::tokens::issue(conn, &name, &scopes, expires_at)
             })
             .await
             .map_err(|e| e.to_string())?;
+            println!("{secret}");
+            println!("id: {}", token.id);
+            println!("scopes: {}", token.scopes.join(", "));
+            eprintln!("Store the secret now: it is not shown again.");
+        }
+        TokenCommand::List => {
+            let tokens = store::run(&pool, store::tokens::list)
+                .await
+                .map_err(|e| e.to_string())?;
             for t in tokens {
                 println!(
                     "{}\t{}\t{}\tcreated {}\tlast used {}\texpires {}",
@@ -192,11 +181,9 @@ async fn token(state: web::Data<AppState>, cmd: TokenCommand) -> Result<(), Stri
             }
         }
         TokenCommand::Revoke { id } => {
-            let revoked = folio::db::run(&state.pool, move |conn| {
-                Ok::<_, folio::api::problem::ApiError>(folio::store::tokens::revoke(conn, id)?)
-            })
-            .await
-            .map_err(|e| e.to_string())?;
+            let revoked = store::run(&pool, move |conn| store::tokens::revoke(conn, id))
+                .await
+                .map_err(|e| e.to_string())?;
             if !revoked {
                 return Err(format!("no token has the id {id}"));
             }

@@ -1,15 +1,29 @@
-//! `folio seed --demo`: a small sample blog, written through the same validation, rendering and store code as
-//! the API's `PUT`s, so seeding twice changes nothing.
+//! `folio seed`: a small sample blog (`--demo`), written through the same write rules and store code as the API's
+//! `PUT`s so seeding twice changes nothing, and the benchmark corpus (`--corpus N`), loaded in bulk.
 
 use chrono::{Duration, Utc};
 
-use crate::api::articles::{put_input, ArticleInput};
-use crate::api::problem::ApiError;
-use crate::api::views::CoverImage;
-use crate::db;
-use crate::startup::AppState;
-use crate::store::articles::{Outcome, Precondition};
-use crate::store::authors::{self, AuthorWrite};
+use crate::db::Pool;
+use crate::domain::article::{ArticleInput, ArticleWrite, CoverImage, Status, TagName};
+use crate::domain::field_error::FieldError;
+use crate::store::articles::{self as store, Precondition};
+use crate::store::authors::{AuthorWrite, Authors};
+use crate::store::{self as stores, resource, Outcome};
+
+/// Why seeding stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Store(#[from] stores::Error),
+    #[error("sample content breaks a write rule: {0:?}")]
+    Invalid(Vec<FieldError>),
+}
+
+/// Creates or updates an author by slug.
+async fn put_author(pool: &Pool, write: AuthorWrite) -> Result<(), SeedError> {
+    stores::run(pool, move |conn| resource::put::<Authors>(conn, &write)).await?;
+    Ok(())
+}
 
 /// What seeding did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -83,7 +97,7 @@ const TOPICS: [(&str, &str, &[&str]); 12] = [
 ];
 
 /// Loads the demo blog: two authors, twelve articles over a handful of tags, two of them featured.
-pub async fn demo(state: &AppState) -> Result<SeedReport, ApiError> {
+pub async fn demo(pool: &Pool) -> Result<SeedReport, SeedError> {
     let people = [
         (
             "ada",
@@ -104,10 +118,7 @@ pub async fn demo(state: &AppState) -> Result<SeedReport, ApiError> {
             avatar_url: None,
             website: None,
         };
-        db::run(&state.pool, move |conn| {
-            authors::put(conn, &write).map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .await?;
+        put_author(pool, write).await?;
     }
     // Fixed dates, so a second run is a no-op.
     let base = Utc::now()
@@ -137,10 +148,12 @@ pub async fn demo(state: &AppState) -> Result<SeedReport, ApiError> {
             }),
             ..ArticleInput::default()
         };
-        let slug = crate::domain::slug::Slug::derive(title)
-            .map(|s| s.into_string())
-            .ok_or_else(|| ApiError::Internal(format!("no slug for {title}")))?;
-        match put_input(state, slug, input, Precondition::None).await? {
+        let write = ArticleWrite::parse(input, None).map_err(SeedError::Invalid)?;
+        let outcome = stores::run(pool, move |conn| {
+            store::put(conn, &write, &Precondition::None)
+        })
+        .await?;
+        match outcome {
             Outcome::Created(_) => report.created += 1,
             Outcome::Updated(_) => report.updated += 1,
             Outcome::Unchanged(_) => report.unchanged += 1,
@@ -154,16 +167,15 @@ pub async fn demo(state: &AppState) -> Result<SeedReport, ApiError> {
 /// a pool of distinct documents, each rendered once through the same rendering code as the API; titles, slugs,
 /// tags, authors and dates are unique per article.
 pub async fn corpus(
-    state: &AppState,
+    pool: &Pool,
     n: usize,
     seed: u64,
     progress: impl Fn(usize),
-) -> Result<usize, ApiError> {
+) -> Result<usize, SeedError> {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
     use crate::domain::markdown;
-    use crate::store::articles::{self as store, ArticleWrite};
 
     const TAGS: [&str; 30] = [
         "Rust",
@@ -261,10 +273,7 @@ pub async fn corpus(
             avatar_url: None,
             website: None,
         };
-        db::run(&state.pool, move |conn| {
-            authors::put(conn, &write).map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .await?;
+        put_author(pool, write).await?;
     }
 
     let mut rng = StdRng::seed_from_u64(seed);
@@ -298,9 +307,7 @@ pub async fn corpus(
         .collect();
 
     let three_years = 3 * 365 * 24 * 3600_i64;
-    let end = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let end = chrono::DateTime::from_timestamp(1_793_491_200, 0).unwrap_or_default(); // 2026-11-01T00:00:00Z
     let mut done = 0;
     while done < n {
         let batch: Vec<ArticleWrite> = (done..(done + 500).min(n))
@@ -310,14 +317,17 @@ pub async fn corpus(
                     "Article {i}: {}",
                     sentence(&mut rng, 5).trim_end_matches('.')
                 );
-                let mut tags: Vec<(String, String)> = Vec::new();
+                let mut tags: Vec<TagName> = Vec::new();
                 for _ in 0..rng.random_range(1..=3) {
                     let name = TAGS[rng.random_range(0..TAGS.len())];
                     let slug = crate::domain::slug::Slug::derive(name)
                         .map(|s| s.into_string())
                         .unwrap_or_default();
-                    if !tags.iter().any(|(s, _)| *s == slug) {
-                        tags.push((slug, name.to_owned()));
+                    if !tags.iter().any(|t| t.slug == slug) {
+                        tags.push(TagName {
+                            slug,
+                            name: name.to_owned(),
+                        });
                     }
                 }
                 let offset =
@@ -330,25 +340,22 @@ pub async fn corpus(
                     body_markdown: md.clone(),
                     body_html: rendered.html.clone(),
                     body_text: rendered.text.clone(),
-                    toc: serde_json::to_value(&rendered.toc).unwrap_or_default(),
+                    toc: rendered.toc.clone(),
                     word_count: i32::try_from(rendered.word_count).unwrap_or(i32::MAX),
                     reading_time_minutes: i32::try_from(rendered.reading_time_minutes)
                         .unwrap_or(i32::MAX),
-                    status: "published".to_owned(),
+                    status: Status::Published,
                     published_at: Some(end - chrono::Duration::seconds(three_years - offset)),
                     featured: rng.random_range(0..10) == 0,
                     tags,
                     authors: vec![["ada", "grace", "linus"][i % 3].to_owned()],
                     cover_image: None,
-                    seo: serde_json::json!({}),
+                    seo: Default::default(),
                 }
             })
             .collect();
         let count = batch.len();
-        db::run(&state.pool, move |conn| {
-            store::insert_many(conn, &batch).map_err(|e| ApiError::Internal(format!("{e:?}")))
-        })
-        .await?;
+        stores::run(pool, move |conn| store::insert_many(conn, &batch)).await?;
         done += count;
         progress(done);
     }

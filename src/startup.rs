@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -16,83 +16,20 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::middleware::{self, Limits};
-use crate::api::problem::ApiError;
-use crate::api::{self, ApiDoc, RouteTable};
+use crate::api::middleware;
+use crate::api::{self, ApiDoc, Spec};
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::embedded::{Cluster, ClusterError};
-use crate::db::{self, DbError, Pool};
-use crate::store;
+use crate::db::{self, DbError};
+use crate::state::AppState;
 
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    pub config: Arc<Config>,
-    /// The OpenAPI document exactly as `folio openapi` prints it.
-    pub openapi_json: web::Bytes,
-    pub routes: RouteTable,
-    pub limits: Limits,
-    pub cache: Arc<ResponseCache>,
-    /// Loaded from the database on first use, so the server starts (and says it is not ready) while the
-    /// database is down.
-    cursor_secret: OnceLock<Arc<[u8]>>,
-}
-
-impl AppState {
-    pub fn new(pool: Pool, config: Config) -> Self {
-        let spec = openapi();
-        AppState {
-            pool,
-            limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
-            cache: ResponseCache::new(config.cache_bytes),
-            config: Arc::new(config),
-            openapi_json: web::Bytes::from(openapi_to_string(&spec)),
-            routes: RouteTable::from_openapi(&spec),
-            cursor_secret: OnceLock::new(),
-        }
-    }
-
-    pub fn max_body_bytes(&self) -> usize {
-        usize::try_from(self.config.max_body_bytes).unwrap_or(usize::MAX)
-    }
-
-    /// The key that signs this database's pagination cursors.
-    pub async fn cursor_secret(&self) -> Result<Arc<[u8]>, ApiError> {
-        if let Some(secret) = self.cursor_secret.get() {
-            return Ok(secret.clone());
-        }
-        let secret: Arc<[u8]> = db::run(&self.pool, |conn| {
-            Ok::<_, ApiError>(store::secrets::cursor(conn)?)
-        })
-        .await?
-        .into();
-        Ok(self.cursor_secret.get_or_init(|| secret).clone())
-    }
-}
-
-/// The OpenAPI document, collected from the very routes `build_app` serves.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, spec) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(api::configure)
-        .split_for_parts();
-    spec
-}
-
-/// The committed form of the document: pretty JSON and a final newline.
-pub fn openapi_to_string(spec: &utoipa::openapi::OpenApi) -> String {
-    let mut text = spec
-        .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
-}
+pub use crate::api::{openapi, openapi_to_string};
 
 /// The whole HTTP application over the given state.
 pub fn build_app(
     state: web::Data<AppState>,
+    spec: web::Data<Spec>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -110,6 +47,7 @@ pub fn build_app(
         .configure(api::configure)
         .into_app();
     app.app_data(state)
+        .app_data(spec)
         .app_data(
             web::JsonConfig::default()
                 .limit(max_body)
@@ -253,9 +191,10 @@ impl Application {
         let workers = config.workers.map(usize::from);
         let shutdown_timeout = config.shutdown_timeout;
         let state = web::Data::new(AppState::new(pool, config));
+        let spec = web::Data::new(Spec::new(&api::openapi()));
         state.cache.listen(database.url.clone());
         let cache = Arc::clone(&state.cache);
-        let mut server = HttpServer::new(move || build_app(state.clone()))
+        let mut server = HttpServer::new(move || build_app(state.clone(), spec.clone()))
             .shutdown_timeout(shutdown_timeout)
             .client_request_timeout(std::time::Duration::from_secs(10))
             .client_disconnect_timeout(std::time::Duration::from_secs(2))

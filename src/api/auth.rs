@@ -7,10 +7,9 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use super::problem::ApiError;
-use crate::db;
 use crate::domain::scope::Scope;
 use crate::domain::token;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::tokens::{self, TokenRecord};
 
 /// The caller: anonymous, or the holder of a valid token.
@@ -69,8 +68,7 @@ impl FromRequest for Caller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let ip = req.peer_addr().map(|a| a.ip());
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::Internal("application state missing".to_owned()))?;
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let limited = |retry_after_secs| ApiError::RateLimited {
                 detail:
                     "too many failed authentications from this address; wait before trying again"
@@ -97,12 +95,12 @@ impl FromRequest for Caller {
                 return Err(failed(rejected()));
             }
             let hash = token::hash(&secret);
-            let found = db::run(&state.pool, move |conn| {
+            let found = super::run(&state, move |conn| {
                 let found = tokens::authenticate(conn, &hash)?;
                 if let Some(t) = &found {
                     tokens::touch(conn, t)?;
                 }
-                Ok::<_, ApiError>(found)
+                diesel::QueryResult::Ok(found)
             })
             .await?;
             found

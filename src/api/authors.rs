@@ -1,119 +1,20 @@
-//! `/api/v1/authors`: public listing and detail with counts of public articles; writes with `content:write`.
+//! `/api/v1/authors`: the public listing and detail with counts of public articles; writes with `content:write`.
+//! The behaviour is `resource`'s; this file states an author's fields and documents its operations. An author
+//! with articles is not deleted (409).
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
+use serde_json::{json, Value};
+use utoipa::ToSchema;
 use validator::Validate;
 
 use super::auth::Caller;
-use super::body::{self, BodyKind};
-use super::listing;
 use super::problem::ApiError;
-use super::views::{AuthorListing, AuthorView, Meta};
-use crate::db;
-use crate::domain::scope::Scope;
-use crate::domain::slug::Slug;
-use crate::startup::AppState;
-use crate::store::authors::{self as store, AuthorError, AuthorOutcome, AuthorSort, AuthorWrite};
-
-/// Query parameters of the author listing.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AuthorListParams {
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 10000000)]
-    pub page: Option<String>,
-    /// Items per page, 1 to 1000 (default 100).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
-    pub per_page: Option<String>,
-    /// `name` (default) or `-article_count`.
-    #[param(value_type = Option<String>, pattern = "^(name|-article_count)$")]
-    pub sort: Option<String>,
-    /// `true`: only authors with at least one public article.
-    #[param(value_type = Option<bool>)]
-    pub hide_empty: Option<String>,
-}
-
-/// List authors with their counts of public articles.
-#[utoipa::path(
-    tag = "authors",
-    params(AuthorListParams),
-    responses(
-        (status = 200, description = "A page of authors", body = AuthorListing),
-        (status = 400, response = super::responses::BadRequest),
-        (status = 503, response = super::responses::Unavailable),
-    )
-)]
-#[get("/authors")]
-pub async fn list_authors(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: web::Query<AuthorListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let page = listing::integer("page", params.page.as_deref(), 1, 10_000_000, 1)?;
-    let per_page = listing::integer("per_page", params.per_page.as_deref(), 1, 1000, 100)?;
-    let sort = listing::one_of(
-        "sort",
-        params.sort.as_deref(),
-        &[
-            ("name", AuthorSort::Name),
-            ("-article_count", AuthorSort::ArticleCountDesc),
-        ],
-        AuthorSort::Name,
-    )?;
-    let hide_empty = listing::boolean("hide_empty", params.hide_empty.as_deref())?.unwrap_or(false);
-    let counted = db::run(&state.pool, move |conn| {
-        Ok::<_, ApiError>(store::list(conn, page, per_page, sort, hide_empty)?)
-    })
-    .await?;
-    let (pagination, links) = listing::page_links(&req, page, per_page, counted.total);
-    let mut res = HttpResponse::Ok();
-    listing::link_header(&mut res, &links);
-    Ok(res.json(AuthorListing {
-        data: counted.rows.into_iter().map(AuthorView::from).collect(),
-        meta: Meta { pagination },
-        links,
-    }))
-}
-
-fn not_found(slug: &str) -> ApiError {
-    ApiError::NotFound(format!("no author has the slug `{slug}`"))
-}
-
-fn path_slug(slug: &str) -> Result<String, ApiError> {
-    Slug::parse(slug)
-        .map(Slug::into_string)
-        .map_err(|_| not_found(slug))
-}
-
-/// One author.
-#[utoipa::path(
-    tag = "authors",
-    params(("slug" = String, Path, description = "The author's slug", example = "ada")),
-    responses(
-        (status = 200, description = "The author", body = AuthorView),
-        (status = 404, response = super::responses::NotFound),
-        (status = 503, response = super::responses::Unavailable),
-    )
-)]
-#[get("/authors/{slug}")]
-pub async fn get_author(
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let slug = path_slug(&slug)?;
-    let lookup = slug.clone();
-    let author = db::run(&state.pool, move |conn| {
-        Ok::<_, ApiError>(store::get(conn, &lookup)?)
-    })
-    .await?
-    .ok_or_else(|| not_found(&slug))?;
-    Ok(HttpResponse::Ok().json(AuthorView::from(author)))
-}
+use super::resource::{self, Resource, ResourceListParams};
+use super::responses::{BadRequest, Body, Conflict, Db, Get, NotFound, Scoped};
+use super::views::{AuthorListing, AuthorView, Links, Meta};
+use crate::state::AppState;
+use crate::store::authors::{AuthorWrite, Authors};
 
 /// The fields of an author write.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -149,90 +50,76 @@ pub struct AuthorInput {
     pub website: Option<String>,
 }
 
-const FIELDS: [&str; 5] = ["name", "slug", "bio", "avatar_url", "website"];
+impl Resource for Authors {
+    const KIND: &'static str = "author";
+    const COLLECTION: &'static str = "authors";
+    const FIELDS: &'static [&'static str] = &["name", "slug", "bio", "avatar_url", "website"];
+    type Input = AuthorInput;
+    type View = AuthorView;
+    type Listing = AuthorListing;
 
-fn to_write(mut input: AuthorInput, path: Option<&str>) -> Result<AuthorWrite, ApiError> {
-    // Names are stored trimmed, so they are validated trimmed: a blank name is a 422, not a CHECK violation.
-    input.name = input.name.trim().to_owned();
-    let mut errors = body::validation_errors(&input);
-    let slug = match (&input.slug, path) {
-        (Some(s), Some(p)) if s != p => {
-            errors.push(super::problem::FieldError::new(
-                "slug",
-                "mismatch",
-                "must equal the slug in the URL",
-            ));
-            None
-        }
-        (Some(s), _) => match Slug::parse(s) {
-            Ok(s) => Some(s.into_string()),
-            Err(e) => {
-                errors.push(super::problem::FieldError::new(
-                    "slug",
-                    "format",
-                    e.to_string(),
-                ));
-                None
-            }
-        },
-        (None, Some(p)) => Some(p.to_owned()),
-        (None, None) => Slug::derive(&input.name).map(Slug::into_string),
-    };
-    if slug.is_none() && errors.is_empty() {
-        errors.push(super::problem::FieldError::new(
-            "name",
-            "format",
-            "has no letters or digits to derive a slug from; give a `slug`",
-        ));
+    fn name(input: &mut AuthorInput) -> &mut String {
+        &mut input.name
     }
-    match slug {
-        Some(slug) if errors.is_empty() => Ok(AuthorWrite {
+
+    fn given_slug(input: &AuthorInput) -> Option<&str> {
+        input.slug.as_deref()
+    }
+
+    fn write(input: AuthorInput, slug: String) -> AuthorWrite {
+        AuthorWrite {
             slug,
-            name: input.name.trim().to_owned(),
+            name: input.name,
             bio: input.bio,
             avatar_url: input.avatar_url,
             website: input.website,
-        }),
-        _ => Err(ApiError::validation(errors)),
-    }
-}
-
-async fn read_input(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-    kinds: &[BodyKind],
-) -> Result<Map<String, Value>, ApiError> {
-    body::kind(req, kinds)?;
-    body::json_object(&body::read(req, payload, state.max_body_bytes()).await?)
-}
-
-fn author_error(e: AuthorError, slug: &str) -> ApiError {
-    match e {
-        AuthorError::NotFound => not_found(slug),
-        AuthorError::SlugTaken(s) => {
-            ApiError::Conflict(format!("an author with the slug `{s}` already exists"))
         }
-        AuthorError::HasArticles => ApiError::Conflict(format!(
-            "the author `{slug}` still has articles; remove them from the articles first"
-        )),
-        AuthorError::Db(e) => ApiError::from(e),
+    }
+
+    fn representation(a: &AuthorWrite) -> Value {
+        json!({"name": a.name, "slug": a.slug, "bio": a.bio, "avatar_url": a.avatar_url, "website": a.website})
+    }
+
+    fn listing(data: Vec<AuthorView>, meta: Meta, links: Links) -> AuthorListing {
+        AuthorListing { data, meta, links }
     }
 }
 
-fn written(status: StatusCode, author: store::AuthorRecord) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    ));
-    if status == StatusCode::CREATED {
-        res.insert_header((
-            header::LOCATION,
-            format!("{}/authors/{}", super::API_PREFIX, author.slug),
-        ));
-    }
-    res.json(AuthorView::from(author))
+/// List authors with their counts of public articles.
+#[utoipa::path(
+    tag = "authors",
+    params(ResourceListParams),
+    responses(
+        (status = 200, description = "A page of authors", body = AuthorListing),
+        (status = 400, response = BadRequest),
+        Get, Db,
+    )
+)]
+#[get("/authors")]
+pub async fn list_authors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ResourceListParams>,
+) -> Result<HttpResponse, ApiError> {
+    resource::list::<Authors>(req, state, params).await
+}
+
+/// One author.
+#[utoipa::path(
+    tag = "authors",
+    params(("slug" = String, Path, description = "The author's slug", example = "ada")),
+    responses(
+        (status = 200, description = "The author", body = AuthorView),
+        (status = 404, response = NotFound),
+        Get, Db,
+    )
+)]
+#[get("/authors/{slug}")]
+pub async fn get_author(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    resource::get::<Authors>(state, slug).await
 }
 
 /// Create an author; its slug (given or derived from the name) must be free.
@@ -241,14 +128,8 @@ fn written(status: StatusCode, author: store::AuthorRecord) -> HttpResponse {
     request_body = AuthorInput,
     responses(
         (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
-        (status = 400, response = super::responses::BadRequest),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 409, response = super::responses::Conflict),
-        (status = 413, response = super::responses::PayloadTooLarge),
-        (status = 415, response = super::responses::UnsupportedMediaType),
-        (status = 422, response = super::responses::Validation),
-        (status = 503, response = super::responses::Unavailable),
+        (status = 409, response = Conflict),
+        Body, Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -259,15 +140,7 @@ pub async fn create_author(
     caller: Caller,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
-    let map = read_input(&req, payload, &state, &[BodyKind::Json]).await?;
-    let write = to_write(body::fields(map, &FIELDS, &["name"])?, None)?;
-    let slug = write.slug.clone();
-    let author = db::run(&state.pool, move |conn| {
-        store::create(conn, &write).map_err(|e| author_error(e, &slug))
-    })
-    .await?;
-    Ok(written(StatusCode::CREATED, author))
+    resource::create::<Authors>(req, state, caller, payload).await
 }
 
 /// Create or replace the author at this slug; identical content changes nothing.
@@ -278,13 +151,7 @@ pub async fn create_author(
     responses(
         (status = 200, description = "Replaced, or unchanged", body = AuthorView),
         (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
-        (status = 400, response = super::responses::BadRequest),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 413, response = super::responses::PayloadTooLarge),
-        (status = 415, response = super::responses::UnsupportedMediaType),
-        (status = 422, response = super::responses::Validation),
-        (status = 503, response = super::responses::Unavailable),
+        Body, Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -296,20 +163,7 @@ pub async fn put_author(
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
-    let slug = Slug::parse(&slug)
-        .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
-        .into_string();
-    let map = read_input(&req, payload, &state, &[BodyKind::Json]).await?;
-    let write = to_write(body::fields(map, &FIELDS, &["name"])?, Some(&slug))?;
-    let outcome = db::run(&state.pool, move |conn| {
-        store::put(conn, &write).map_err(|e| author_error(e, &slug))
-    })
-    .await?;
-    Ok(match outcome {
-        AuthorOutcome::Created(t) => written(StatusCode::CREATED, t),
-        AuthorOutcome::Updated(t) | AuthorOutcome::Unchanged(t) => written(StatusCode::OK, t),
-    })
+    resource::put::<Authors>(req, state, caller, slug, payload).await
 }
 
 /// Change some fields (JSON merge patch); may rename the author.
@@ -322,15 +176,9 @@ pub async fn put_author(
     )),
     responses(
         (status = 200, description = "The author after the patch", body = AuthorView),
-        (status = 400, response = super::responses::BadRequest),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 404, response = super::responses::NotFound),
-        (status = 409, response = super::responses::Conflict),
-        (status = 413, response = super::responses::PayloadTooLarge),
-        (status = 415, response = super::responses::UnsupportedMediaType),
-        (status = 422, response = super::responses::Validation),
-        (status = 503, response = super::responses::Unavailable),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        Body, Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -342,54 +190,18 @@ pub async fn patch_author(
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
-    let slug = path_slug(&slug)?;
-    let patch = Value::Object(
-        read_input(
-            &req,
-            payload,
-            &state,
-            &[BodyKind::MergePatch, BodyKind::Json],
-        )
-        .await?,
-    );
-    let lookup = slug.clone();
-    let current = db::run(&state.pool, move |conn| {
-        Ok::<_, ApiError>(store::get(conn, &lookup)?)
-    })
-    .await?
-    .ok_or_else(|| not_found(&slug))?;
-    let mut merged = serde_json::json!({"name": current.name, "slug": current.slug, "bio": current.bio,
-        "avatar_url": current.avatar_url, "website": current.website});
-    json_patch::merge(&mut merged, &patch);
-    let Value::Object(map) = merged else {
-        return Err(ApiError::BadRequest(
-            "the patch must be a JSON object".to_owned(),
-        ));
-    };
-    let write = to_write(body::fields(map, &FIELDS, &["name"])?, None)?;
-    let author = db::run(&state.pool, move |conn| {
-        store::update(conn, &slug, &write).map_err(|e| author_error(e, &slug))
-    })
-    .await?;
-    Ok(match author {
-        AuthorOutcome::Created(t) | AuthorOutcome::Updated(t) | AuthorOutcome::Unchanged(t) => {
-            written(StatusCode::OK, t)
-        }
-    })
+    resource::patch::<Authors>(req, state, caller, slug, payload).await
 }
 
-/// Delete an author; articles lose it.
+/// Delete an author who has no articles.
 #[utoipa::path(
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 404, response = super::responses::NotFound),
-        (status = 409, response = super::responses::Conflict),
-        (status = 503, response = super::responses::Unavailable),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -399,11 +211,5 @@ pub async fn delete_author(
     caller: Caller,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
-    let slug = path_slug(&slug)?;
-    db::run(&state.pool, move |conn| {
-        store::delete(conn, &slug).map_err(|e| author_error(e, &slug))
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    resource::delete::<Authors>(state, caller, slug).await
 }

@@ -6,7 +6,6 @@ use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::problem::{ApiError, FieldError};
 
@@ -217,45 +216,4 @@ fn nul_errors(path: &str, v: &Value, errors: &mut Vec<FieldError>) {
         }
         _ => {}
     }
-}
-
-/// `validator`'s errors as field errors, nested fields dotted.
-pub fn validation_errors(input: &impl Validate) -> Vec<FieldError> {
-    match input.validate() {
-        Ok(()) => Vec::new(),
-        Err(e) => {
-            let mut out = Vec::new();
-            flatten("", &e, &mut out);
-            out
-        }
-    }
-}
-
-fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
-    for (field, kind) in errors.errors() {
-        let name = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
-        match kind {
-            ValidationErrorsKind::Field(list) => {
-                for e in list {
-                    let message = e
-                        .message
-                        .as_deref()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| e.code.to_string());
-                    out.push(FieldError::new(name.clone(), e.code.as_ref(), message));
-                }
-            }
-            ValidationErrorsKind::Struct(inner) => flatten(&name, inner, out),
-            ValidationErrorsKind::List(items) => {
-                for (i, inner) in items {
-                    flatten(&format!("{name}[{i}]"), inner, out);
-                }
-            }
-        }
-    }
-    out.sort_by(|a, b| a.field.cmp(&b.field));
 }

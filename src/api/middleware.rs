@@ -1,23 +1,15 @@
 //! Cross-cutting HTTP behaviour, each in one place: request ids, caching headers with ETag / 304, and the
 //! optional per-address limit on public reads.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::problem::ApiError;
-use crate::startup::AppState;
+use super::problem::{ApiError, InternalCause};
+use crate::state::AppState;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -50,7 +42,15 @@ pub async fn request_id(
     let (method, path) = (req.method().clone(), req.path().to_owned());
     let mut res = next.call(req).await?;
     if res.status().is_server_error() {
-        log::error!("request {id}: {method} {path} answered {}", res.status());
+        // The one place a server error is logged: with the request id, and the cause when there is one.
+        match res.response().extensions().get::<InternalCause>() {
+            Some(cause) => log::error!(
+                "request {id}: {method} {path} answered {}: {}",
+                res.status(),
+                cause.0
+            ),
+            None => log::error!("request {id}: {method} {path} answered {}", res.status()),
+        }
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
@@ -143,7 +143,7 @@ pub async fn http_caching(
             let (head, body) = response.into_parts();
             let bytes = body::to_bytes(body)
                 .await
-                .map_err(|e| ApiError::Internal(format!("response body: {e}")))?;
+                .map_err(|e| ApiError::internal(format!("response body: {e}")))?;
             let tag = body_etag(&bytes);
             response = head.set_body(BoxBody::new(bytes));
             if let Ok(value) = HeaderValue::from_str(&tag) {
@@ -229,7 +229,7 @@ pub async fn response_cache(
     let (mut head, body) = response.into_parts();
     let bytes = body::to_bytes(body)
         .await
-        .map_err(|e| ApiError::Internal(format!("response body: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("response body: {e}")))?;
     if !head.headers().contains_key(header::ETAG) {
         if let Ok(value) = HeaderValue::from_str(&body_etag(&bytes)) {
             head.headers_mut().insert(header::ETAG, value);
@@ -258,72 +258,6 @@ pub async fn response_cache(
     Ok(ServiceResponse::new(req, response))
 }
 
-/// Per-address limits: failed authentications always (so guessing tokens is slow), public reads when configured.
-pub struct Limits {
-    auth_failures: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Addresses over the failure limit, and until when: checked before any database lookup.
-    blocked: Mutex<HashMap<IpAddr, Instant>>,
-    reads: Option<DefaultKeyedRateLimiter<IpAddr>>,
-}
-
-const MAX_TRACKED: usize = 100_000;
-
-impl Limits {
-    pub fn new(auth_failures_per_minute: u32, reads_per_second: u32) -> Limits {
-        Limits {
-            auth_failures: NonZeroU32::new(auth_failures_per_minute)
-                .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
-            blocked: Mutex::new(HashMap::new()),
-            reads: NonZeroU32::new(reads_per_second)
-                .map(|n| RateLimiter::keyed(Quota::per_second(n))),
-        }
-    }
-
-    /// Seconds until `limiter` lets `ip` through again, consuming one request if it does now.
-    fn wait(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Option<Duration> {
-        if limiter.len() > MAX_TRACKED {
-            limiter.retain_recent();
-        }
-        limiter
-            .check_key(&ip)
-            .err()
-            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-
-    /// Records a failed authentication from `ip`; `Err` with the seconds to wait once the address is over the
-    /// limit.
-    pub fn auth_failed(&self, ip: IpAddr) -> Result<(), u64> {
-        let Some(wait) = self.auth_failures.as_ref().and_then(|l| Self::wait(l, ip)) else {
-            return Ok(());
-        };
-        let mut blocked = self
-            .blocked
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let now = Instant::now();
-        if blocked.len() > MAX_TRACKED {
-            blocked.retain(|_, until| *until > now);
-        }
-        blocked.insert(ip, now + wait);
-        Err(wait.as_secs().max(1))
-    }
-
-    /// Seconds `ip` must still wait after too many failed authentications.
-    pub fn auth_blocked(&self, ip: IpAddr) -> Option<u64> {
-        let mut blocked = self
-            .blocked
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let until = *blocked.get(&ip)?;
-        let now = Instant::now();
-        if until <= now {
-            blocked.remove(&ip);
-            return None;
-        }
-        Some((until - now).as_secs().max(1))
-    }
-}
-
 /// The optional per-address limit on public reads (`FOLIO_READ_RATE_LIMIT`).
 pub async fn read_limit(
     req: ServiceRequest,
@@ -334,12 +268,7 @@ pub async fn read_limit(
         req.app_data::<web::Data<AppState>>(),
         req.peer_addr(),
     ) {
-        (true, Some(state), Some(addr)) => state
-            .limits
-            .reads
-            .as_ref()
-            .and_then(|l| Limits::wait(l, addr.ip()))
-            .map(|wait| wait.as_secs().max(1)),
+        (true, Some(state), Some(addr)) => state.limits.read_wait(addr.ip()),
         _ => None,
     };
     match limited {
@@ -351,30 +280,5 @@ pub async fn read_limit(
             Ok(req.into_response(err.error_response()))
         }
         None => Ok(next.call(req).await?.map_into_boxed_body()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Limits;
-
-    #[test]
-    fn failed_authentications_block_an_address_after_the_quota() {
-        let limits = Limits::new(3, 0);
-        let ip = "10.0.0.1".parse().expect("ip");
-        let other = "10.0.0.2".parse().expect("ip");
-        assert_eq!(limits.auth_blocked(ip), None);
-        for _ in 0..3 {
-            assert_eq!(limits.auth_failed(ip), Ok(()));
-        }
-        let wait = limits.auth_failed(ip).expect_err("over the quota");
-        assert!((1..=60).contains(&wait), "{wait}");
-        assert!(limits.auth_blocked(ip).is_some());
-        assert_eq!(limits.auth_blocked(other), None, "per address");
-        assert_eq!(
-            Limits::new(0, 0).auth_failed(ip),
-            Ok(()),
-            "0 turns the limit off"
-        );
     }
 }

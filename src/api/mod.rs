@@ -8,6 +8,7 @@ pub mod listing;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
+pub mod resource;
 pub mod responses;
 pub mod tags;
 pub mod tokens;
@@ -20,6 +21,66 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use problem::ApiError;
+
+use crate::state::AppState;
+
+/// Runs store calls on the blocking pool; whatever error the closure returns comes back as a problem.
+pub async fn run<T, E, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    ApiError: From<E>,
+{
+    crate::db::run_into(&state.pool, f).await
+}
+
+/// Runs CPU-heavy work (Markdown rendering) on the blocking pool, off the HTTP workers.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f)
+        .await
+        .map_err(|_| ApiError::from(crate::db::DbError::Cancelled))
+}
+
+/// The published spec, as the server serves it and as the 404/405 fallback reads it.
+pub struct Spec {
+    /// The OpenAPI document exactly as `folio openapi` prints it.
+    pub json: web::Bytes,
+    pub routes: RouteTable,
+}
+
+impl Spec {
+    pub fn new(spec: &utoipa::openapi::OpenApi) -> Spec {
+        Spec {
+            json: web::Bytes::from(openapi_to_string(spec)),
+            routes: RouteTable::from_openapi(spec),
+        }
+    }
+}
+
+/// The OpenAPI document, collected from the very routes the application serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, spec) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    spec
+}
+
+/// The committed form of the document: pretty JSON and a final newline.
+pub fn openapi_to_string(spec: &utoipa::openapi::OpenApi) -> String {
+    let mut text = spec
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
 
 /// The API's version prefix.
 pub const API_PREFIX: &str = "/api/v1";
@@ -44,6 +105,7 @@ pub const API_PREFIX: &str = "/api/v1";
     components(
         schemas(problem::Problem, problem::FieldError, views::ArticleCard),
         responses(
+            responses::NotModified,
             responses::BadRequest,
             responses::Unauthorized,
             responses::Forbidden,
@@ -85,8 +147,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(articles::put_article)
             .service(articles::patch_article)
             .service(articles::delete_article)
-            .service(articles::related)
-            .service(articles::list_featured)
+            .service(articles::list_related_articles)
+            .service(articles::list_featured_articles)
             .service(tags::list_tags)
             .service(tags::create_tag)
             .service(tags::get_tag)
@@ -149,9 +211,9 @@ impl RouteTable {
 /// Answers every request no route took: 405 with `Allow` for a known path, else 404.
 pub async fn fallback(
     req: HttpRequest,
-    state: web::Data<crate::startup::AppState>,
+    spec: web::Data<Spec>,
 ) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(match state.routes.allowed(req.path()) {
+    Err(match spec.routes.allowed(req.path()) {
         Some(allow) if req.method() == actix_web::http::Method::OPTIONS => {
             return Ok(actix_web::HttpResponse::NoContent()
                 .insert_header((actix_web::http::header::ALLOW, allow))

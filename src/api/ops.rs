@@ -5,8 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::problem::ApiError;
+use super::responses::{Get, Unavailable};
+use super::Spec;
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The state of the process or of its database.
 #[derive(Serialize, ToSchema)]
@@ -19,7 +21,7 @@ pub struct Health {
 /// Liveness: the process is up. Touches no database.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "The process is up", body = Health))
+    responses((status = 200, description = "The process is up", body = Health), Get)
 )]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
@@ -32,7 +34,8 @@ pub async fn healthz() -> web::Json<Health> {
     responses(
         (status = 200, description = "Ready to serve", body = Health,
          example = json!({"status": "ready"})),
-        (status = 503, response = super::responses::Unavailable),
+        (status = 503, response = Unavailable),
+        Get,
     )
 )]
 #[get("/readyz")]
@@ -54,11 +57,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json",
-               body = Object))
+               body = Object), Get)
 )]
 #[get("/openapi.json")]
-pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+pub async fn openapi_json(spec: web::Data<Spec>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(state.openapi_json.clone())
+        .body(spec.json.clone())
 }

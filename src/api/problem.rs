@@ -1,4 +1,8 @@
 //! Every error Folio answers, rendered as RFC 9457 `application/problem+json` with a stable `type`.
+//!
+//! The policy: handlers return `ApiError`; store errors become problems in one place (`ApiError::from_store`, with
+//! the subject the request named); a 500 tells the client nothing of its cause, which keeps its source chain and
+//! is logged once, with the request id, by the request-id middleware.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -7,37 +11,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbError;
+use crate::store;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Seconds a client should wait before retrying while the database is unreachable.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u32 = 5;
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({"field": "title", "code": "length", "message": "must be 1 to 200 characters"}))]
-pub struct FieldError {
-    /// The field's name as the client sent it (dotted for nested fields).
-    pub field: String,
-    /// A stable, machine-readable reason: `required`, `length`, `format`, `unknown_field`, `type`, ...
-    pub code: String,
-    /// A human-readable explanation.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::field_error::FieldError;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,11 +75,16 @@ pub enum ApiError {
     #[error("{0}")]
     Unavailable(String),
     /// The cause is logged; the client only learns that something failed on the server.
-    #[error("{0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ApiError {
+    /// A server-side failure, keeping `cause` (and its sources) for the log.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+
     pub fn validation(errors: Vec<FieldError>) -> Self {
         ApiError::Validation { errors }
     }
@@ -174,9 +160,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            log::error!("internal error: {cause}");
-        }
         let problem = self.to_problem();
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut res = HttpResponse::build(self.status_code());
@@ -202,7 +185,134 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        res.body(body)
+        let mut res = res.body(body);
+        if let ApiError::Internal(cause) = self {
+            res.extensions_mut()
+                .insert(InternalCause(chain(cause.as_ref())));
+        }
+        res
+    }
+}
+
+/// The cause of a 500, carried on the response to the middleware that logs it with the request id.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub String);
+
+/// An error and its sources, outermost first.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(source) = next {
+        out.push_str(": ");
+        out.push_str(&source.to_string());
+        next = source.source();
+    }
+    out
+}
+
+/// What a request named, for the messages of store errors: `("article", "hello-world")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub kind: &'static str,
+    pub slug: &'a str,
+}
+
+impl Subject<'_> {
+    fn article(&self) -> &'static str {
+        if self.kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        }
+    }
+
+    pub fn not_found(&self) -> ApiError {
+        ApiError::NotFound(format!("no {} has the slug `{}`", self.kind, self.slug))
+    }
+}
+
+impl ApiError {
+    /// The problem for a store error about `subject`: the one mapping from the store's outcomes to HTTP.
+    pub fn from_store(e: store::Error, subject: Subject<'_>) -> ApiError {
+        match e {
+            store::Error::NotFound => subject.not_found(),
+            store::Error::SlugTaken(s) => ApiError::Conflict(format!(
+                "{} {} with the slug `{s}` already exists",
+                subject.article(),
+                subject.kind
+            )),
+            store::Error::PreconditionFailed => ApiError::PreconditionFailed(format!(
+                "the {} does not match the precondition (If-Match / If-None-Match) you sent",
+                subject.kind
+            )),
+            store::Error::UnknownAuthors(missing) => ApiError::validation(
+                missing
+                    .into_iter()
+                    .map(|(i, s)| {
+                        FieldError::new(
+                            format!("authors[{i}]"),
+                            "not_found",
+                            format!("no author has the slug `{s}`"),
+                        )
+                    })
+                    .collect(),
+            ),
+            store::Error::InUse => ApiError::Conflict(format!(
+                "the {} `{}` still has articles; remove them from the articles first",
+                subject.kind, subject.slug
+            )),
+            other => ApiError::from(other),
+        }
+    }
+}
+
+/// The error of a store transaction whose closure applies API rules (a merge patch): the store's or the API's,
+/// mapped once the subject is known.
+#[derive(Debug)]
+pub enum TxError {
+    Store(store::Error),
+    Api(ApiError),
+}
+
+impl From<store::Error> for TxError {
+    fn from(e: store::Error) -> Self {
+        TxError::Store(e)
+    }
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Store(e.into())
+    }
+}
+
+impl TxError {
+    pub fn about(self, subject: Subject<'_>) -> ApiError {
+        match self {
+            TxError::Store(e) => ApiError::from_store(e, subject),
+            TxError::Api(e) => e,
+        }
+    }
+}
+
+/// Store errors where the request named no subject.
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> Self {
+        match e {
+            store::Error::Db(e) => ApiError::from(e),
+            store::Error::Conn(e) => ApiError::from(e),
+            store::Error::BadCursor => {
+                ApiError::BadRequest("query parameter `cursor` is not valid here".to_owned())
+            }
+            store::Error::NotFound => ApiError::NotFound("No such resource.".to_owned()),
+            other => ApiError::from_store(
+                other,
+                Subject {
+                    kind: "resource",
+                    slug: "",
+                },
+            ),
+        }
     }
 }
 
@@ -215,8 +325,7 @@ impl From<DbError> for ApiError {
                     "The database cannot be reached; try again shortly.".to_owned(),
                 )
             }
-            DbError::Migration(cause) => ApiError::Internal(cause),
-            DbError::Cancelled => ApiError::Internal("blocking task cancelled".to_owned()),
+            other => ApiError::internal(other),
         }
     }
 }
@@ -246,7 +355,7 @@ impl From<diesel::result::Error> for ApiError {
                     "The database is busy or restarting; try again shortly.".to_owned(),
                 )
             }
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::internal(other),
         }
     }
 }

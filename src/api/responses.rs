@@ -1,9 +1,66 @@
-//! Reusable OpenAPI responses for the problems each operation can answer, so every operation documents its
-//! errors with one line each and they all look the same in the spec.
+//! The statuses each kind of access can answer, documented from one place: reusable responses (components) for
+//! every problem, and error profiles that operations list in their `responses(...)`, so a status that a layer can
+//! produce (429 from the limits, 304 from conditional GETs, 401 from a bad token) is documented wherever it can
+//! occur.
 
-use utoipa::ToResponse;
+use std::collections::BTreeMap;
+
+use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::{IntoResponses, ToResponse};
 
 use super::problem::Problem;
+
+/// The profile's statuses, each a reference to its component response.
+fn profile(statuses: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    statuses
+        .iter()
+        .map(|(status, name)| {
+            (
+                status.to_string(),
+                RefOr::Ref(Ref::from_response_name(*name)),
+            )
+        })
+        .collect()
+}
+
+macro_rules! error_profile {
+    ($(#[$doc:meta])* $name:ident: $($status:literal => $response:ident),+ $(,)?) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                profile(&[$(($status, stringify!($response))),+])
+            }
+        }
+    };
+}
+
+error_profile!(
+    /// Every GET: a conditional request may answer 304, and the optional per-address read limit 429.
+    Get: 304 => NotModified, 429 => RateLimited
+);
+error_profile!(
+    /// Every operation that reads the database.
+    Db: 503 => Unavailable
+);
+error_profile!(
+    /// Operations that take an optional token: a bad one is refused, and repeated failures are limited.
+    Token: 401 => Unauthorized, 429 => RateLimited
+);
+error_profile!(
+    /// Operations that need a token with a scope.
+    Scoped: 401 => Unauthorized, 403 => Forbidden, 429 => RateLimited
+);
+error_profile!(
+    /// Operations that read a request body.
+    Body: 400 => BadRequest, 413 => PayloadTooLarge, 415 => UnsupportedMediaType, 422 => Validation
+);
+
+/// The response matches the ETag in `If-None-Match` (or is not newer than `If-Modified-Since`): no body.
+#[derive(ToResponse)]
+#[response(headers(("ETag" = String, description = "The current ETag")))]
+pub struct NotModified;
 
 /// The request is malformed: invalid JSON, a bad or unknown query parameter, an out-of-range value.
 #[derive(ToResponse)]

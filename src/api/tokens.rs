@@ -10,11 +10,11 @@ use validator::Validate;
 use super::auth::Caller;
 use super::body::{self, BodyKind};
 use super::problem::{ApiError, FieldError};
+use super::responses::{Body, Db, Get, NotFound, Scoped};
 use super::views::{CreatedTokenView, TokenList, TokenView};
-use crate::db;
+use crate::domain::field_error;
 use crate::domain::scope::Scope;
-use crate::domain::token;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::tokens as store;
 
 /// A new token.
@@ -47,9 +47,7 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
     tag = "tokens",
     responses(
         (status = 200, description = "The tokens, oldest first", body = TokenList),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 503, response = super::responses::Unavailable),
+        Get, Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -59,7 +57,7 @@ pub async fn list_tokens(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
-    let tokens = db::run(&state.pool, |conn| Ok::<_, ApiError>(store::list(conn)?)).await?;
+    let tokens = super::run(&state, store::list).await?;
     Ok(HttpResponse::Ok()
         .insert_header(no_store())
         .json(TokenList {
@@ -73,13 +71,7 @@ pub async fn list_tokens(
     request_body = TokenInput,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = CreatedTokenView),
-        (status = 400, response = super::responses::BadRequest),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 413, response = super::responses::PayloadTooLarge),
-        (status = 415, response = super::responses::UnsupportedMediaType),
-        (status = 422, response = super::responses::Validation),
-        (status = 503, response = super::responses::Unavailable),
+        Body, Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -95,7 +87,7 @@ pub async fn create_token(
     let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
     let input: TokenInput =
         body::fields(map, &["name", "scopes", "expires_at"], &["name", "scopes"])?;
-    let mut errors = body::validation_errors(&input);
+    let mut errors = field_error::from_validator(&input);
     if input
         .expires_at
         .is_some_and(|t| !crate::domain::time::representable(&t))
@@ -116,7 +108,14 @@ pub async fn create_token(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let created = create(&state, input.name, input.scopes, input.expires_at).await?;
+    let (record, secret) = super::run(&state, move |conn| {
+        store::issue(conn, &input.name, &input.scopes, input.expires_at)
+    })
+    .await?;
+    let created = CreatedTokenView {
+        token: TokenView::from(record),
+        secret,
+    };
     Ok(HttpResponse::Created()
         .insert_header(no_store())
         .insert_header((
@@ -126,38 +125,14 @@ pub async fn create_token(
         .json(created))
 }
 
-/// Creates a token and returns it with its secret; shared by the API and the CLI.
-pub async fn create(
-    state: &AppState,
-    name: String,
-    scopes: Vec<Scope>,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<CreatedTokenView, ApiError> {
-    let secret = token::generate();
-    let hash = token::hash(&secret);
-    let mut scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    scopes.sort();
-    scopes.dedup();
-    let record = db::run(&state.pool, move |conn| {
-        Ok::<_, ApiError>(store::create(conn, &name, &scopes, expires_at, &hash)?)
-    })
-    .await?;
-    Ok(CreatedTokenView {
-        token: TokenView::from(record),
-        secret,
-    })
-}
-
 /// Revoke a token: it stops working at once.
 #[utoipa::path(
     tag = "tokens",
     params(("id" = uuid::Uuid, Path, description = "The token's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, response = super::responses::Unauthorized),
-        (status = 403, response = super::responses::Forbidden),
-        (status = 404, response = super::responses::NotFound),
-        (status = 503, response = super::responses::Unavailable),
+        (status = 404, response = NotFound),
+        Scoped, Db,
     ),
     security(("token" = []))
 )]
@@ -170,10 +145,7 @@ pub async fn revoke_token(
     caller.require(Scope::Admin)?;
     let missing = || ApiError::NotFound(format!("no token has the id `{id}`"));
     let uuid = uuid::Uuid::parse_str(&id).map_err(|_| missing())?;
-    let revoked = db::run(&state.pool, move |conn| {
-        Ok::<_, ApiError>(store::revoke(conn, uuid)?)
-    })
-    .await?;
+    let revoked = super::run(&state, move |conn| store::revoke(conn, uuid)).await?;
     if revoked {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -7,10 +7,13 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::article::ReadStatus;
+pub use crate::domain::article::{CoverImage, Seo};
 use crate::domain::markdown::TocEntry;
-use crate::store::articles::{ArticleRecord, Neighbour};
-use crate::store::authors::AuthorRecord;
-use crate::store::tags::TagRecord;
+use crate::store::articles::{ArticleRecord, AuthorLink, Neighbour, TagLink};
+use crate::store::authors::AuthorWrite;
+use crate::store::resource::Record;
+use crate::store::tags::TagWrite;
 use crate::store::tokens::TokenRecord;
 
 /// RFC 3339 in UTC with a `Z`, to the second unless the time has a fraction.
@@ -33,6 +36,15 @@ pub struct TagRef {
     pub name: String,
 }
 
+impl From<TagLink> for TagRef {
+    fn from(t: TagLink) -> Self {
+        TagRef {
+            slug: t.slug,
+            name: t.name,
+        }
+    }
+}
+
 /// An author as an article lists them.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 #[schema(example = json!({"slug": "ada", "name": "Ada Lovelace", "avatar_url": "https://example.com/ada.png"}))]
@@ -42,32 +54,14 @@ pub struct AuthorRef {
     pub avatar_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"url": "https://example.com/cover.jpg", "alt": "A harbour at dawn"}))]
-pub struct CoverImage {
-    /// 1 to 2000 characters.
-    #[schema(min_length = 1, max_length = 2000)]
-    pub url: String,
-    /// At most 500 characters.
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    pub alt: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"meta_title": "Queues, explained", "meta_description": null, "canonical_url": null}))]
-pub struct Seo {
-    #[serde(default)]
-    #[schema(max_length = 200)]
-    pub meta_title: Option<String>,
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    pub meta_description: Option<String>,
-    #[serde(default)]
-    #[schema(max_length = 2000)]
-    pub canonical_url: Option<String>,
+impl From<AuthorLink> for AuthorRef {
+    fn from(a: AuthorLink) -> Self {
+        AuthorRef {
+            slug: a.slug,
+            name: a.name,
+            avatar_url: a.avatar_url,
+        }
+    }
 }
 
 /// The article right before or after another one in the public timeline.
@@ -97,6 +91,16 @@ pub enum ArticleStatus {
     Draft,
     Scheduled,
     Published,
+}
+
+impl From<ReadStatus> for ArticleStatus {
+    fn from(s: ReadStatus) -> Self {
+        match s {
+            ReadStatus::Draft => ArticleStatus::Draft,
+            ReadStatus::Scheduled => ArticleStatus::Scheduled,
+            ReadStatus::Published => ArticleStatus::Published,
+        }
+    }
 }
 
 /// An article. Listings return cards: every field but `body_markdown`, `body_html` and `toc` (unless `fields`
@@ -165,41 +169,36 @@ pub struct ArticleView {
 
 impl ArticleView {
     pub fn from_record(r: ArticleRecord, now: DateTime<Utc>) -> ArticleView {
-        let status = match (r.status.as_str(), r.published_at) {
-            ("published", Some(at)) if at > now => ArticleStatus::Scheduled,
-            ("published", _) => ArticleStatus::Published,
-            _ => ArticleStatus::Draft,
-        };
-        let tags: Vec<TagRef> = r
-            .tags
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
-        let authors: Vec<AuthorRef> = r
-            .authors
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
+        let h = r.head;
+        let status = ReadStatus::at(
+            crate::domain::article::Status::from_stored(&h.status),
+            h.published_at,
+            now,
+        );
+        let tags: Vec<TagRef> = r.tags.into_iter().map(TagRef::from).collect();
+        let authors: Vec<AuthorRef> = r.authors.into_iter().map(AuthorRef::from).collect();
         ArticleView {
-            id: r.id,
-            slug: r.slug,
-            title: r.title,
-            summary: r.summary,
+            id: h.id,
+            slug: h.slug,
+            title: h.title,
+            summary: h.summary,
             body_markdown: r.body_markdown,
             body_html: r.body_html,
             toc: r.toc.and_then(|v| serde_json::from_value(v).ok()),
-            word_count: r.word_count,
-            reading_time_minutes: r.reading_time_minutes,
-            status,
-            featured: r.featured,
-            published_at: r.published_at,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            version: r.version,
+            word_count: h.word_count,
+            reading_time_minutes: h.reading_time_minutes,
+            status: status.into(),
+            featured: h.featured,
+            published_at: h.published_at,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+            version: h.version,
             primary_tag: tags.first().cloned(),
             tags,
             primary_author: authors.first().cloned(),
             authors,
-            cover_image: r.cover_image.and_then(|v| serde_json::from_value(v).ok()),
-            seo: serde_json::from_value(r.seo).unwrap_or_default(),
+            cover_image: h.cover_image.and_then(|v| serde_json::from_value(v).ok()),
+            seo: serde_json::from_value(h.seo).unwrap_or_default(),
             newer: None,
             older: None,
         }
@@ -221,12 +220,12 @@ pub struct TagView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<TagRecord> for TagView {
-    fn from(t: TagRecord) -> Self {
+impl From<Record<TagWrite>> for TagView {
+    fn from(t: Record<TagWrite>) -> Self {
         TagView {
-            slug: t.slug,
-            name: t.name,
-            description: t.description,
+            slug: t.content.slug,
+            name: t.content.name,
+            description: t.content.description,
             article_count: t.article_count,
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -247,15 +246,17 @@ pub struct AuthorView {
     pub article_count: i64,
 }
 
-impl From<AuthorRecord> for AuthorView {
-    fn from(a: AuthorRecord) -> Self {
+impl From<Record<AuthorWrite>> for AuthorView {
+    fn from(a: Record<AuthorWrite>) -> Self {
+        let article_count = a.article_count;
+        let a = a.content;
         AuthorView {
             slug: a.slug,
             name: a.name,
             bio: a.bio,
             avatar_url: a.avatar_url,
             website: a.website,
-            article_count: a.article_count,
+            article_count,
         }
     }
 }

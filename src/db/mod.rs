@@ -79,6 +79,18 @@ where
     .unwrap_or_else(|_| Err(E::from(DbError::Cancelled)))
 }
 
+/// `run` for closures whose error converts into the caller's: `R` is named once by a layer's own wrapper
+/// (`store::run`, `api::run`), so call sites need no type annotations.
+pub async fn run_into<T, E, R, F>(pool: &Pool, f: F) -> Result<T, R>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    R: From<E> + From<DbError> + Send + 'static,
+{
+    run(pool, move |conn| f(conn).map_err(R::from)).await
+}
+
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(conn: &mut PgConnection) -> Result<usize, DbError> {
     conn.run_pending_migrations(MIGRATIONS)

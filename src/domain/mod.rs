@@ -1,7 +1,9 @@
-//! Pure rules shared by the HTTP layer and the store: value types and text processing. Nothing here touches the
-//! database or HTTP.
+//! Pure rules shared by every layer: value types and text processing. Nothing here touches the database or HTTP,
+//! and nothing here imports `api`, `store`, `db` or `startup`.
 
+pub mod article;
 pub mod cursor;
+pub mod field_error;
 pub mod markdown;
 pub mod scope;
 pub mod slug;

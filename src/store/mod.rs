@@ -1,5 +1,5 @@
-//! Diesel queries per resource: rows in, rows out. No HTTP types here; visibility ("public" means published with
-//! `published_at <= now()`) is decided in `articles::Visibility` and nowhere else.
+//! Diesel queries per resource: rows in, rows out. No HTTP types here. What "public" means is decided once, in
+//! `domain::article::Visibility`; `articles::visibility` is its one SQL translation, used by every query.
 //!
 //! Indexes (see migrations/) and what each serves:
 //! - `articles_public_published_at_idx` (partial, `status = 'published'`): the public listing by
@@ -11,14 +11,88 @@
 
 pub mod articles;
 pub mod authors;
+pub mod resource;
 pub mod tags;
 pub mod tokens;
+
+use crate::db::DbError;
 
 /// A page of rows plus the total number of rows matching the same filters.
 #[derive(Debug)]
 pub struct Counted<T> {
     pub rows: Vec<T>,
     pub total: i64,
+}
+
+/// What a write did; each carries the row as it now is.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    Created(T),
+    Updated(T),
+    Unchanged(T),
+}
+
+impl<T> Outcome<T> {
+    pub fn created(&self) -> bool {
+        matches!(self, Outcome::Created(_))
+    }
+
+    pub fn into_inner(self) -> T {
+        match self {
+            Outcome::Created(t) | Outcome::Updated(t) | Outcome::Unchanged(t) => t,
+        }
+    }
+}
+
+/// Why a store call did not do what was asked: the one error type of this layer, mapped to problems in one place
+/// (`api::problem`).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("slug `{0}` is taken")]
+    SlugTaken(String),
+    /// `If-Match` did not accept the current version, or `If-None-Match: *` met an existing row.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// `(position in the list, slug)` of each author that does not exist.
+    #[error("unknown authors")]
+    UnknownAuthors(Vec<(usize, String)>),
+    /// The row is still referenced by articles.
+    #[error("still used by articles")]
+    InUse,
+    /// A cursor whose key does not parse for its sort.
+    #[error("bad cursor")]
+    BadCursor,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Conn(#[from] DbError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Runs store calls on the blocking pool with a pooled connection; any error the closure returns that converts
+/// into `Error` (diesel's included) comes back as one.
+pub async fn run<T, E, F>(pool: &crate::db::Pool, f: F) -> Result<T>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> std::result::Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    Error: From<E>,
+{
+    crate::db::run_into(pool, f).await
+}
+
+/// A unique violation as `SlugTaken(slug)`, anything else as it is.
+pub(crate) fn slug_conflict(e: diesel::result::Error, slug: &str) -> Error {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => Error::SlugTaken(slug.to_owned()),
+        other => Error::Db(other),
+    }
 }
 
 /// Secrets shared by every instance on the database, created by the migrations.

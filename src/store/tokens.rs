@@ -7,6 +7,8 @@ use diesel::sql_types::{Bool, Timestamptz};
 use uuid::Uuid;
 
 use crate::db::schema::api_tokens;
+use crate::domain::scope::Scope;
+use crate::domain::token;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct TokenRecord {
@@ -36,7 +38,7 @@ const COLUMNS: Columns = (
     api_tokens::expires_at,
 );
 
-pub fn create(
+fn create(
     conn: &mut PgConnection,
     name: &str,
     scopes: &[String],
@@ -52,6 +54,21 @@ pub fn create(
         ))
         .returning(COLUMNS)
         .get_result(conn)
+}
+
+/// Creates a token with a new secret; returns it with the secret, which is never stored (only its hash).
+pub fn issue(
+    conn: &mut PgConnection,
+    name: &str,
+    scopes: &[Scope],
+    expires_at: Option<DateTime<Utc>>,
+) -> QueryResult<(TokenRecord, String)> {
+    let secret = token::generate();
+    let mut scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    scopes.sort();
+    scopes.dedup();
+    let record = create(conn, name, &scopes, expires_at, &token::hash(&secret))?;
+    Ok((record, secret))
 }
 
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<TokenRecord>> {

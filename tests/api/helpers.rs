@@ -318,16 +318,10 @@ impl TestApp {
         scopes: &[&str],
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> String {
-        let secret = folio::domain::token::generate();
-        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-        folio::store::tokens::create(
-            &mut self.db(),
-            "test",
-            &scopes,
-            expires_at,
-            &folio::domain::token::hash(&secret),
-        )
-        .expect("create token");
+        let scopes: Vec<folio::domain::scope::Scope> =
+            scopes.iter().map(|s| s.parse().expect("scope")).collect();
+        let (_, secret) = folio::store::tokens::issue(&mut self.db(), "test", &scopes, expires_at)
+            .expect("create token");
         secret
     }
 

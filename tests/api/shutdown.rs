@@ -40,15 +40,13 @@ async fn sigterm_during_a_slow_request_lets_it_finish_then_exits_zero() {
     }
     assert!(up, "server did not come up");
 
-    let secret = folio::domain::token::generate();
     let mut conn =
         <diesel::PgConnection as diesel::Connection>::establish(&database_url(&name)).expect("db");
-    folio::store::tokens::create(
+    let (_, secret) = folio::store::tokens::issue(
         &mut conn,
         "t",
-        &["content:write".to_owned()],
+        &[folio::domain::scope::Scope::ContentWrite],
         None,
-        &folio::domain::token::hash(&secret),
     )
     .expect("token");
 

@@ -56,7 +56,7 @@ export interface paths {
             cookie?: never;
         };
         /** Public articles sharing the most tags with this one, ties broken by newest; never the article itself. */
-        get: operations["related"];
+        get: operations["list_related_articles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -73,7 +73,7 @@ export interface paths {
             cookie?: never;
         };
         /** Featured articles: the same as `/articles?featured=true`, three per page by default. */
-        get: operations["list_featured"];
+        get: operations["list_featured_articles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -150,7 +150,7 @@ export interface paths {
         /** Create or replace the author at this slug; identical content changes nothing. */
         put: operations["put_author"];
         post?: never;
-        /** Delete an author; articles lose it. */
+        /** Delete an author who has no articles. */
         delete: operations["delete_author"];
         options?: never;
         head?: never;
@@ -866,6 +866,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The response matches the ETag in `If-None-Match` (or is not newer than `If-Modified-Since`): no body. */
+        NotModified: {
+            headers: {
+                /** @description The current ETag */
+                ETag?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description The request body is larger than the configured limit. */
         PayloadTooLarge: {
             headers: {
@@ -1084,6 +1093,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleListing"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1131,6 +1141,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1169,13 +1180,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not modified since the ETag in `If-None-Match` */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
@@ -1240,6 +1245,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1270,6 +1276,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1325,10 +1332,11 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
-    related: {
+    list_related_articles: {
         parameters: {
             query?: {
                 /**
@@ -1355,6 +1363,7 @@ export interface operations {
                     "application/json": components["schemas"]["ArticleList"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
@@ -1362,7 +1371,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_featured: {
+    list_featured_articles: {
         parameters: {
             query?: {
                 /**
@@ -1432,12 +1441,15 @@ export interface operations {
             /** @description A page of featured article cards */
             200: {
                 headers: {
+                    /** @description RFC 8288 links: first, prev, next, last */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ArticleListing"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1454,7 +1466,7 @@ export interface operations {
                 per_page?: number;
                 /** @description `name` (default) or `-article_count`. */
                 sort?: string;
-                /** @description `true`: only tags with at least one public article. */
+                /** @description `true`: only those with at least one public article. */
                 hide_empty?: boolean;
             };
             header?: never;
@@ -1472,7 +1484,9 @@ export interface operations {
                     "application/json": components["schemas"]["TagListing"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1506,6 +1520,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1533,7 +1548,9 @@ export interface operations {
                     "application/json": components["schemas"]["TagView"];
                 };
             };
+            304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1578,6 +1595,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1603,6 +1621,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1650,6 +1669,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1662,7 +1682,7 @@ export interface operations {
                 per_page?: number;
                 /** @description `name` (default) or `-article_count`. */
                 sort?: string;
-                /** @description `true`: only authors with at least one public article. */
+                /** @description `true`: only those with at least one public article. */
                 hide_empty?: boolean;
             };
             header?: never;
@@ -1680,7 +1700,9 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorListing"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1714,6 +1736,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1741,7 +1764,9 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorView"];
                 };
             };
+            304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1786,6 +1811,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1812,6 +1838,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1859,6 +1886,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1880,8 +1908,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1913,6 +1943,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1938,6 +1969,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -1959,6 +1991,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            304: components["responses"]["NotModified"];
+            429: components["responses"]["RateLimited"];
         };
     };
     readyz: {
@@ -1984,6 +2018,8 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            304: components["responses"]["NotModified"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2005,6 +2041,8 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            304: components["responses"]["NotModified"];
+            429: components["responses"]["RateLimited"];
         };
     };
 }

@@ -1,0 +1,67 @@
+//! Conditional requests on one article: its ETag (the id and version, plus a digest of its neighbours), the
+//! `If-Match` / `If-None-Match: *` preconditions of writes, and the headers of an article response.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+
+use crate::api::problem::ApiError;
+use crate::api::views::ArticleView;
+use crate::store::articles::Precondition;
+
+/// The ETag of an article as read: its id and version, and a digest of its `newer` / `older` links, so that a
+/// 304 never hides a changed neighbour. `If-Match` compares only the id and version: the article's own state.
+pub fn etag(view: &ArticleView) -> String {
+    let neighbours = serde_json::to_vec(&(&view.newer, &view.older)).unwrap_or_default();
+    format!(
+        "\"{}-{}-{:08x}\"",
+        &view.id.simple().to_string()[..8],
+        view.version,
+        twox_hash::XxHash3_64::oneshot(&neighbours) as u32
+    )
+}
+
+/// Whether an `If-Match` value lists `*` or an ETag of this article version (strong comparison).
+fn if_match_accepts(value: &str, id: uuid::Uuid, version: i64) -> bool {
+    let prefix = format!("\"{}-{version}-", &id.simple().to_string()[..8]);
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|v| v == "*" || (v.starts_with(&prefix) && v.ends_with('"')))
+}
+
+/// `If-Match` and `If-None-Match: *` as a store precondition.
+pub(super) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> {
+    let get = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    match (get(header::IF_MATCH), get(header::IF_NONE_MATCH)) {
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "send If-Match or If-None-Match, not both".to_owned(),
+        )),
+        (Some(m), None) => Ok(Precondition::Matches(Box::new(move |id, version| {
+            if_match_accepts(&m, id, version)
+        }))),
+        (None, Some(n)) if n.trim() == "*" => Ok(Precondition::Absent),
+        (None, Some(_)) => Err(ApiError::BadRequest(
+            "on writes, If-None-Match only takes `*` (create only)".to_owned(),
+        )),
+        (None, None) => Ok(Precondition::None),
+    }
+}
+
+/// The article as JSON with its `ETag` and `Last-Modified`.
+pub(super) fn article_response(mut res: HttpResponseBuilder, view: &ArticleView) -> HttpResponse {
+    res.insert_header((header::ETAG, etag(view)));
+    if let Ok(modified) = HeaderValue::from_str(
+        &view
+            .updated_at
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string(),
+    ) {
+        res.insert_header((header::LAST_MODIFIED, modified));
+    }
+    res.json(view)
+}

@@ -1,0 +1,128 @@
+//! Creating, replacing and deleting articles.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, post, put, web, HttpRequest, HttpResponse};
+
+use super::conditional::precondition;
+use super::input::{parse, read_input, written};
+use super::{path_slug, subject};
+use crate::api::auth::Caller;
+use crate::api::problem::ApiError;
+use crate::api::responses::{BadRequest, Body, Conflict, Db, NotFound, PreconditionFailed, Scoped};
+use crate::api::views::ArticleView;
+use crate::domain::article::ArticleInput;
+use crate::domain::scope::Scope;
+use crate::domain::slug::Slug;
+use crate::state::AppState;
+use crate::store::articles::{self as store, Outcome};
+
+/// Create an article. Its slug (given or derived from the title) must be free.
+#[utoipa::path(
+    tag = "articles",
+    request_body(content(
+        (ArticleInput = "application/json"),
+        (String = "text/markdown", example = "---\ntitle: Hello, world\ntags: [Meta]\nstatus: published\n---\nFirst post.\n"),
+    )),
+    responses(
+        (status = 201, description = "Created", body = ArticleView,
+         headers(("Location" = String), ("ETag" = String))),
+        (status = 409, response = Conflict),
+        Body, Scoped, Db,
+    ),
+    security(("token" = []))
+)]
+#[post("/articles")]
+pub async fn create_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let write = parse(read_input(&req, payload, &state).await?, None).await?;
+    let slug = write.slug.clone();
+    let record = crate::api::run(&state, move |conn| {
+        store::create(conn, &write).map_err(|e| ApiError::from_store(e, subject(&slug)))
+    })
+    .await?;
+    written(&state, StatusCode::CREATED, record).await
+}
+
+/// Create or replace the article at this slug. Replacing with identical content changes nothing (same `version`
+/// and `updated_at`). `If-None-Match: *` only creates; `If-Match` only replaces that version.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("slug" = String, Path, description = "The article's slug"),
+        ("If-Match" = Option<String>, Header, description = "Replace only if the article's ETag is listed"),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: create only"),
+    ),
+    request_body(content(
+        (ArticleInput = "application/json"),
+        (String = "text/markdown", example = "---\ntitle: Hello, world\ntags: [Meta]\nstatus: published\n---\nFirst post.\n"),
+    )),
+    responses(
+        (status = 200, description = "Replaced, or unchanged", body = ArticleView, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = ArticleView, headers(("Location" = String), ("ETag" = String))),
+        (status = 412, response = PreconditionFailed),
+        Body, Scoped, Db,
+    ),
+    security(("token" = []))
+)]
+#[put("/articles/{slug}")]
+pub async fn put_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let slug = Slug::parse(&slug)
+        .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
+        .into_string();
+    let precondition = precondition(&req)?;
+    let write = parse(read_input(&req, payload, &state).await?, Some(slug.clone())).await?;
+    let outcome = crate::api::run(&state, move |conn| {
+        store::put(conn, &write, &precondition).map_err(|e| ApiError::from_store(e, subject(&slug)))
+    })
+    .await?;
+    match outcome {
+        Outcome::Created(r) => written(&state, StatusCode::CREATED, r).await,
+        Outcome::Updated(r) | Outcome::Unchanged(r) => written(&state, StatusCode::OK, r).await,
+    }
+}
+
+/// Delete an article.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("slug" = String, Path, description = "The article's slug"),
+        ("If-Match" = Option<String>, Header, description = "Delete only if the article's ETag is listed"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        Scoped, Db,
+    ),
+    security(("token" = []))
+)]
+#[delete("/articles/{slug}")]
+pub async fn delete_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let slug = path_slug(&slug)?;
+    let precondition = precondition(&req)?;
+    crate::api::run(&state, move |conn| {
+        store::delete(conn, &slug, &precondition)
+            .map_err(|e| ApiError::from_store(e, subject(&slug)))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

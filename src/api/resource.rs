@@ -1,0 +1,279 @@
+//! What slug-addressed resources share over HTTP (tags, authors, and the next of their kind): the listing, the
+//! single read, and the writes with their rules (name trimmed, slug given or derived, `PUT`'s slug equal to the
+//! URL's, unknown fields refused, merge patches applied inside one store transaction). A resource states its own
+//! fields and rules by implementing `Resource`; its handlers stay thin and documented on their own.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::IntoParams;
+use validator::Validate;
+
+use super::auth::Caller;
+use super::body::{self, BodyKind};
+use super::listing;
+use super::problem::{ApiError, FieldError, Subject, TxError};
+use super::views::{Links, Meta};
+use crate::domain::field_error;
+use crate::domain::scope::Scope;
+use crate::domain::slug::Slug;
+use crate::state::AppState;
+use crate::store::resource::{self as store, ListQuery, Record, SlugTable, Sort};
+
+/// A slug-addressed resource as the API serves it.
+pub trait Resource: SlugTable + 'static {
+    /// Its name in messages: `tag`.
+    const KIND: &'static str;
+    /// Its collection under `/api/v1`: `tags`.
+    const COLLECTION: &'static str;
+    /// Every field a write body may hold; `name` and `slug` among them.
+    const FIELDS: &'static [&'static str];
+    /// A write body, with `validator` rules for its fields.
+    type Input: DeserializeOwned + Validate;
+    type View: Serialize + From<Record<Self::Write>>;
+    type Listing: Serialize;
+
+    fn name(input: &mut Self::Input) -> &mut String;
+    fn given_slug(input: &Self::Input) -> Option<&str>;
+    /// Rules beyond the `validator` attributes.
+    fn check(_input: &Self::Input, _errors: &mut Vec<FieldError>) {}
+    /// The row a valid input stores at `slug`.
+    fn write(input: Self::Input, slug: String) -> Self::Write;
+    /// The write representation of the current row, which a merge patch applies to.
+    fn representation(current: &Self::Write) -> Value;
+    fn listing(data: Vec<Self::View>, meta: Meta, links: Links) -> Self::Listing;
+}
+
+fn subject<R: Resource>(slug: &str) -> Subject<'_> {
+    Subject {
+        kind: R::KIND,
+        slug,
+    }
+}
+
+/// Query parameters of the tag and author listings.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ResourceListParams {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 10000000)]
+    pub page: Option<String>,
+    /// Items per page, 1 to 1000 (default 100).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    pub per_page: Option<String>,
+    /// `name` (default) or `-article_count`.
+    #[param(value_type = Option<String>, pattern = "^(name|-article_count)$")]
+    pub sort: Option<String>,
+    /// `true`: only those with at least one public article.
+    #[param(value_type = Option<bool>)]
+    pub hide_empty: Option<String>,
+}
+
+pub async fn list<R: Resource>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ResourceListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery {
+        page: listing::integer("page", params.page.as_deref(), 1, 10_000_000, 1)?,
+        per_page: listing::integer("per_page", params.per_page.as_deref(), 1, 1000, 100)?,
+        sort: listing::one_of(
+            "sort",
+            params.sort.as_deref(),
+            &[
+                ("name", Sort::Name),
+                ("-article_count", Sort::ArticleCountDesc),
+            ],
+            Sort::Name,
+        )?,
+        hide_empty: listing::boolean("hide_empty", params.hide_empty.as_deref())?.unwrap_or(false),
+    };
+    let counted = super::run(&state, move |conn| store::list::<R>(conn, query)).await?;
+    let (pagination, links) = listing::page_links(&req, query.page, query.per_page, counted.total);
+    let mut res = HttpResponse::Ok();
+    listing::link_header(&mut res, &links);
+    let data = counted.rows.into_iter().map(R::View::from).collect();
+    Ok(res.json(R::listing(data, Meta { pagination }, links)))
+}
+
+/// The path's slug, or a 404 for anything that cannot be one.
+fn path_slug<R: Resource>(slug: &str) -> Result<String, ApiError> {
+    Slug::parse(slug)
+        .map(Slug::into_string)
+        .map_err(|_| subject::<R>(slug).not_found())
+}
+
+pub async fn get<R: Resource>(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path_slug::<R>(&slug)?;
+    let record = super::run(&state, move |conn| {
+        store::get::<R>(conn, &slug).map_err(|e| ApiError::from_store(e, subject::<R>(&slug)))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(R::View::from(record)))
+}
+
+/// The write rules every resource shares, then its own; `path` is the slug in a `PUT`'s URL.
+fn to_write<R: Resource>(mut input: R::Input, path: Option<&str>) -> Result<R::Write, ApiError> {
+    // Names are stored trimmed, so they are validated trimmed: a blank name is a 422, not a CHECK violation.
+    let name = R::name(&mut input);
+    *name = name.trim().to_owned();
+    let mut errors = field_error::from_validator(&input);
+    R::check(&input, &mut errors);
+    let slug = match (R::given_slug(&input), path) {
+        (Some(s), Some(p)) if s != p => {
+            errors.push(FieldError::new(
+                "slug",
+                "mismatch",
+                "must equal the slug in the URL",
+            ));
+            None
+        }
+        (Some(s), _) => match Slug::parse(s) {
+            Ok(s) => Some(s.into_string()),
+            Err(e) => {
+                errors.push(FieldError::new("slug", "format", e.to_string()));
+                None
+            }
+        },
+        (None, Some(p)) => Some(p.to_owned()),
+        (None, None) => Slug::derive(R::name(&mut input)).map(Slug::into_string),
+    };
+    if slug.is_none() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "name",
+            "format",
+            "has no letters or digits to derive a slug from; give a `slug`",
+        ));
+    }
+    match slug {
+        Some(slug) if errors.is_empty() => Ok(R::write(input, slug)),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    kinds: &[BodyKind],
+) -> Result<serde_json::Map<String, Value>, ApiError> {
+    body::kind(req, kinds)?;
+    body::json_object(&body::read(req, payload, state.max_body_bytes()).await?)
+}
+
+fn written<R: Resource>(created: bool, record: Record<R::Write>) -> HttpResponse {
+    let mut res = if created {
+        let mut res = HttpResponse::Created();
+        res.insert_header((
+            header::LOCATION,
+            format!(
+                "{}/{}/{}",
+                super::API_PREFIX,
+                R::COLLECTION,
+                R::slug(&record.content)
+            ),
+        ));
+        res
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    ));
+    res.json(R::View::from(record))
+}
+
+pub async fn create<R: Resource>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let map = read_body(&req, payload, &state, &[BodyKind::Json]).await?;
+    let write = to_write::<R>(body::fields(map, R::FIELDS, &["name"])?, None)?;
+    let record = super::run(&state, move |conn| {
+        store::create::<R>(conn, &write)
+            .map_err(|e| ApiError::from_store(e, subject::<R>(R::slug(&write))))
+    })
+    .await?;
+    Ok(written::<R>(true, record))
+}
+
+pub async fn put<R: Resource>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let slug = Slug::parse(&slug)
+        .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
+        .into_string();
+    let map = read_body(&req, payload, &state, &[BodyKind::Json]).await?;
+    let write = to_write::<R>(body::fields(map, R::FIELDS, &["name"])?, Some(&slug))?;
+    let outcome = super::run(&state, move |conn| {
+        store::put::<R>(conn, &write).map_err(|e| ApiError::from_store(e, subject::<R>(&slug)))
+    })
+    .await?;
+    Ok(written::<R>(outcome.created(), outcome.into_inner()))
+}
+
+pub async fn patch<R: Resource>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let slug = path_slug::<R>(&slug)?;
+    let patch = Value::Object(
+        read_body(
+            &req,
+            payload,
+            &state,
+            &[BodyKind::MergePatch, BodyKind::Json],
+        )
+        .await?,
+    );
+    let outcome = super::run(&state, move |conn| {
+        store::update_with::<R, TxError>(conn, &slug, |current| {
+            let mut merged = R::representation(current);
+            json_patch::merge(&mut merged, &patch);
+            let Value::Object(map) = merged else {
+                return Err(TxError::Api(ApiError::BadRequest(
+                    "the patch must be a JSON object".to_owned(),
+                )));
+            };
+            body::fields(map, R::FIELDS, &["name"])
+                .and_then(|input| to_write::<R>(input, None))
+                .map_err(TxError::Api)
+        })
+        .map_err(|e| e.about(subject::<R>(&slug)))
+    })
+    .await?;
+    Ok(written::<R>(false, outcome.into_inner()))
+}
+
+pub async fn delete<R: Resource>(
+    state: web::Data<AppState>,
+    caller: Caller,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ContentWrite)?;
+    let slug = path_slug::<R>(&slug)?;
+    super::run(&state, move |conn| {
+        store::delete::<R>(conn, &slug).map_err(|e| ApiError::from_store(e, subject::<R>(&slug)))
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

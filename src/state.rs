@@ -1,0 +1,45 @@
+//! The state every request can reach: the pool, the settings, the response cache, the per-address limits and the
+//! cursor key. It imports nothing of the HTTP layer, so the CLI and the seeder can build it too.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::cache::ResponseCache;
+use crate::config::Config;
+use crate::db::Pool;
+use crate::limits::Limits;
+use crate::store;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub limits: Limits,
+    pub cache: Arc<ResponseCache>,
+    /// Loaded from the database on first use and kept for the life of the process, so the server starts (and
+    /// says it is not ready) while the database is down.
+    cursor_secret: OnceLock<Arc<[u8]>>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config) -> Self {
+        AppState {
+            pool,
+            limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
+            cache: ResponseCache::new(config.cache_bytes),
+            config: Arc::new(config),
+            cursor_secret: OnceLock::new(),
+        }
+    }
+
+    pub fn max_body_bytes(&self) -> usize {
+        usize::try_from(self.config.max_body_bytes).unwrap_or(usize::MAX)
+    }
+
+    /// The key that signs this database's pagination cursors.
+    pub async fn cursor_secret(&self) -> Result<Arc<[u8]>, store::Error> {
+        if let Some(secret) = self.cursor_secret.get() {
+            return Ok(secret.clone());
+        }
+        let secret: Arc<[u8]> = store::run(&self.pool, store::secrets::cursor).await?.into();
+        Ok(self.cursor_secret.get_or_init(|| secret).clone())
+    }
+}

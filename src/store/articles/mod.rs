@@ -1,0 +1,18 @@
+//! Articles: typed rows (`row`), the visibility predicate (`visibility`), the listing query (`listing`, with its
+//! keyset windows in `keyset`), single reads, neighbours and related articles (`read`), the write path (`write`,
+//! with tag and author links in `links`), and the bulk loader of benchmark corpora (`bulk`).
+
+mod bulk;
+mod keyset;
+mod links;
+mod listing;
+mod read;
+mod row;
+pub mod visibility;
+mod write;
+
+pub use bulk::insert_many;
+pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Window};
+pub use read::{get, get_any, neighbours, next_publication_secs, related, renamed_to};
+pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
+pub use write::{create, delete, put, update_with, Outcome, Precondition};

@@ -1,0 +1,68 @@
+//! The SQL translation of `domain::article::Visibility`: the only place SQL says what a reader may see.
+
+use std::borrow::Cow;
+
+use crate::domain::article::{ReadStatus, Visibility};
+
+const READ_STATUSES: [ReadStatus; 3] = [
+    ReadStatus::Draft,
+    ReadStatus::Scheduled,
+    ReadStatus::Published,
+];
+
+/// `ReadStatus::at` over the `articles` row, as SQL.
+fn status_sql(status: ReadStatus) -> &'static str {
+    match status {
+        ReadStatus::Draft => "articles.status = 'draft'",
+        ReadStatus::Scheduled => {
+            "(articles.status = 'published' AND articles.published_at > now())"
+        }
+        ReadStatus::Published => {
+            "(articles.status = 'published' AND articles.published_at <= now())"
+        }
+    }
+}
+
+/// The rows `visibility` admits, as a predicate over `articles`.
+pub fn predicate(visibility: Visibility) -> Cow<'static, str> {
+    let admitted: Vec<&str> = READ_STATUSES
+        .into_iter()
+        .filter(|s| visibility.admits(*s))
+        .map(status_sql)
+        .collect();
+    match admitted.as_slice() {
+        [one] => Cow::Borrowed(one),
+        all if all.len() == READ_STATUSES.len() => Cow::Borrowed("TRUE"),
+        some => Cow::Owned(format!("({})", some.join(" OR "))),
+    }
+}
+
+/// What anyone may read, as a predicate over `articles` (tag and author counts use it).
+pub fn public() -> Cow<'static, str> {
+    predicate(Visibility::Public)
+}
+
+/// Only published rows have a `published_at` for sure; other views sort drafts by creation time.
+pub fn published_key(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Public | Visibility::Scheduled => "articles.published_at",
+        Visibility::Draft | Visibility::Any => {
+            "COALESCE(articles.published_at, articles.created_at)"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_visibility_has_one_predicate() {
+        assert_eq!(
+            predicate(Visibility::Public),
+            "(articles.status = 'published' AND articles.published_at <= now())"
+        );
+        assert_eq!(predicate(Visibility::Draft), "articles.status = 'draft'");
+        assert_eq!(predicate(Visibility::Any), "TRUE");
+    }
+}
