@@ -2,7 +2,7 @@
 //! The behaviour is `resource`'s; this file states an author's fields and documents its operations. An author
 //! with articles is not deleted (409).
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -10,7 +10,7 @@ use validator::Validate;
 
 use super::auth::Caller;
 use super::problem::ApiError;
-use super::resource::{self, Resource, ResourceListParams};
+use super::resource::{slug_resource_handlers, Resource};
 use super::responses::{BadRequest, Body, Conflict, Db, Get, NotFound, Scoped};
 use super::views::{AuthorListing, AuthorView, Links, Meta};
 use crate::state::AppState;
@@ -85,131 +85,20 @@ impl Resource for Authors {
     }
 }
 
-/// List authors with their counts of public articles.
-#[utoipa::path(
-    tag = "authors",
-    params(ResourceListParams),
-    responses(
-        (status = 200, description = "A page of authors", body = AuthorListing),
-        (status = 400, response = BadRequest),
-        Get, Db,
-    )
-)]
-#[get("/authors")]
-pub async fn list_authors(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: web::Query<ResourceListParams>,
-) -> Result<HttpResponse, ApiError> {
-    resource::list::<Authors>(req, state, params).await
-}
-
-/// One author.
-#[utoipa::path(
-    tag = "authors",
-    params(("slug" = String, Path, description = "The author's slug", example = "ada")),
-    responses(
-        (status = 200, description = "The author", body = AuthorView),
-        (status = 404, response = NotFound),
-        Get, Db,
-    )
-)]
-#[get("/authors/{slug}")]
-pub async fn get_author(
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::get::<Authors>(state, slug).await
-}
-
-/// Create an author; its slug (given or derived from the name) must be free.
-#[utoipa::path(
-    tag = "authors",
-    request_body = AuthorInput,
-    responses(
-        (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
-        (status = 409, response = Conflict),
-        Body, Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[post("/authors")]
-pub async fn create_author(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    resource::create::<Authors>(req, state, caller, payload).await
-}
-
-/// Create or replace the author at this slug; identical content changes nothing.
-#[utoipa::path(
-    tag = "authors",
-    params(("slug" = String, Path, description = "The author's slug")),
-    request_body = AuthorInput,
-    responses(
-        (status = 200, description = "Replaced, or unchanged", body = AuthorView),
-        (status = 201, description = "Created", body = AuthorView, headers(("Location" = String))),
-        Body, Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[put("/authors/{slug}")]
-pub async fn put_author(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    resource::put::<Authors>(req, state, caller, slug, payload).await
-}
-
-/// Change some fields (JSON merge patch); may rename the author.
-#[utoipa::path(
-    tag = "authors",
-    params(("slug" = String, Path, description = "The author's current slug")),
-    request_body(content(
-        (Object = "application/merge-patch+json", example = json!({"bio": "New words."})),
-        (Object = "application/json", example = json!({"website": null})),
-    )),
-    responses(
-        (status = 200, description = "The author after the patch", body = AuthorView),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        Body, Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[patch("/authors/{slug}")]
-pub async fn patch_author(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    resource::patch::<Authors>(req, state, caller, slug, payload).await
-}
-
-/// Delete an author who has no articles.
-#[utoipa::path(
-    tag = "authors",
-    params(("slug" = String, Path, description = "The author's slug")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[delete("/authors/{slug}")]
-pub async fn delete_author(
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::delete::<Authors>(state, caller, slug).await
+slug_resource_handlers! {
+    Authors, tag: "authors", collection: "/authors", item: "/authors/{slug}",
+    input: AuthorInput, view: AuthorView, listing: AuthorListing,
+    slug: "The author's slug", example: "ada", current_slug: "The author's current slug";
+    /// List authors with their counts of public articles.
+    list_authors => "A page of authors";
+    /// One author.
+    get_author => "The author";
+    /// Create an author; its slug (given or derived from the name) must be free.
+    create_author;
+    /// Create or replace the author at this slug; identical content changes nothing.
+    put_author;
+    /// Change some fields (JSON merge patch); may rename the author.
+    patch_author => "The author after the patch", {"bio": "New words."}, {"website": null};
+    /// Delete an author who has no articles.
+    delete_author, (status = 409, response = Conflict);
 }

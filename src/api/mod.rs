@@ -35,6 +35,23 @@ where
     crate::db::run_into(&state.pool, f).await
 }
 
+/// Runs store calls about one subject (`tag` at a slug, ...) on the blocking pool; an error becomes the problem
+/// that names it.
+pub async fn run_about<T, E, F>(
+    state: &AppState,
+    subject: problem::Subject<'_>,
+    f: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: problem::About + From<crate::db::DbError> + Send + 'static,
+{
+    crate::db::run(&state.pool, f)
+        .await
+        .map_err(|e| e.about(subject))
+}
+
 /// Runs CPU-heavy work (Markdown rendering) on the blocking pool, off the HTTP workers.
 pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where

@@ -286,8 +286,25 @@ impl From<diesel::result::Error> for TxError {
     }
 }
 
-impl TxError {
-    pub fn about(self, subject: Subject<'_>) -> ApiError {
+impl From<DbError> for TxError {
+    fn from(e: DbError) -> Self {
+        TxError::Store(e.into())
+    }
+}
+
+/// An error that becomes a problem once the request's subject is known.
+pub trait About {
+    fn about(self, subject: Subject<'_>) -> ApiError;
+}
+
+impl About for store::Error {
+    fn about(self, subject: Subject<'_>) -> ApiError {
+        ApiError::from_store(self, subject)
+    }
+}
+
+impl About for TxError {
+    fn about(self, subject: Subject<'_>) -> ApiError {
         match self {
             TxError::Store(e) => ApiError::from_store(e, subject),
             TxError::Api(e) => e,

@@ -15,6 +15,7 @@ use super::auth::Caller;
 use super::body::{self, BodyKind};
 use super::listing;
 use super::problem::{ApiError, FieldError, Subject, TxError};
+use super::run_about;
 use super::views::{Links, Meta};
 use crate::domain::field_error;
 use crate::domain::scope::Scope;
@@ -111,8 +112,9 @@ pub async fn get<R: Resource>(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path_slug::<R>(&slug)?;
-    let record = super::run(&state, move |conn| {
-        store::get::<R>(conn, &slug).map_err(|e| ApiError::from_store(e, subject::<R>(&slug)))
+    let lookup = slug.clone();
+    let record = run_about(&state, subject::<R>(&slug), move |conn| {
+        store::get::<R>(conn, &lookup)
     })
     .await?;
     Ok(HttpResponse::Ok().json(R::View::from(record)))
@@ -220,8 +222,8 @@ pub async fn put<R: Resource>(
         .into_string();
     let map = read_body(&req, payload, &state, &[BodyKind::Json]).await?;
     let write = to_write::<R>(body::fields(map, R::FIELDS, &["name"])?, Some(&slug))?;
-    let outcome = super::run(&state, move |conn| {
-        store::put::<R>(conn, &write).map_err(|e| ApiError::from_store(e, subject::<R>(&slug)))
+    let outcome = run_about(&state, subject::<R>(&slug), move |conn| {
+        store::put::<R>(conn, &write)
     })
     .await?;
     Ok(written::<R>(outcome.created(), outcome.into_inner()))
@@ -245,8 +247,9 @@ pub async fn patch<R: Resource>(
         )
         .await?,
     );
-    let outcome = super::run(&state, move |conn| {
-        store::update_with::<R, TxError>(conn, &slug, |current| {
+    let lookup = slug.clone();
+    let outcome = run_about(&state, subject::<R>(&slug), move |conn| {
+        store::update_with::<R, TxError>(conn, &lookup, |current| {
             let mut merged = R::representation(current);
             json_patch::merge(&mut merged, &patch);
             let Value::Object(map) = merged else {
@@ -258,7 +261,6 @@ pub async fn patch<R: Resource>(
                 .and_then(|input| to_write::<R>(input, None))
                 .map_err(TxError::Api)
         })
-        .map_err(|e| e.about(subject::<R>(&slug)))
     })
     .await?;
     Ok(written::<R>(false, outcome.into_inner()))
@@ -271,9 +273,148 @@ pub async fn delete<R: Resource>(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ContentWrite)?;
     let slug = path_slug::<R>(&slug)?;
-    super::run(&state, move |conn| {
-        store::delete::<R>(conn, &slug).map_err(|e| ApiError::from_store(e, subject::<R>(&slug)))
+    let lookup = slug.clone();
+    run_about(&state, subject::<R>(&slug), move |conn| {
+        store::delete::<R>(conn, &lookup)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// The six documented handlers of a slug-addressed resource (list, get, create, put, patch, delete), each a
+/// line over the generic functions above. The invocation states what differs: the route, the types, and every
+/// text of the resource's documentation, so each resource is documented in its own words.
+macro_rules! slug_resource_handlers {
+    (
+        $R:ty, tag: $tag:tt, collection: $collection:tt, item: $item:tt,
+        input: $Input:ty, view: $View:ty, listing: $Listing:ty,
+        slug: $slug_doc:tt, example: $example:tt, current_slug: $current_doc:tt;
+        $(#[doc = $list_doc:literal])+ $list:ident => $list_200:tt;
+        $(#[doc = $get_doc:literal])+ $get:ident => $get_200:tt;
+        $(#[doc = $create_doc:literal])+ $create:ident;
+        $(#[doc = $put_doc:literal])+ $put:ident;
+        $(#[doc = $patch_doc:literal])+ $patch:ident => $patch_200:tt, $merge_example:tt, $json_example:tt;
+        $(#[doc = $delete_doc:literal])+ $delete:ident $(, $delete_extra:tt)*;
+    ) => {
+        $(#[doc = $list_doc])+
+        #[utoipa::path(
+            tag = $tag,
+            params($crate::api::resource::ResourceListParams),
+            responses((status = 200, description = $list_200, body = $Listing), (status = 400, response = BadRequest), Get, Db)
+        )]
+        #[get($collection)]
+        pub async fn $list(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<AppState>,
+            params: actix_web::web::Query<$crate::api::resource::ResourceListParams>,
+        ) -> Result<actix_web::HttpResponse, ApiError> {
+            $crate::api::resource::list::<$R>(req, state, params).await
+        }
+
+        $(#[doc = $get_doc])+
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = $slug_doc, example = $example)),
+            responses((status = 200, description = $get_200, body = $View), (status = 404, response = NotFound), Get, Db)
+        )]
+        #[get($item)]
+        pub async fn $get(
+            state: actix_web::web::Data<AppState>,
+            slug: actix_web::web::Path<String>,
+        ) -> Result<actix_web::HttpResponse, ApiError> {
+            $crate::api::resource::get::<$R>(state, slug).await
+        }
+
+        $(#[doc = $create_doc])+
+        #[utoipa::path(
+            tag = $tag,
+            request_body = $Input,
+            responses(
+                (status = 201, description = "Created", body = $View, headers(("Location" = String))),
+                (status = 409, response = Conflict), Body, Scoped, Db,
+            ),
+            security(("token" = []))
+        )]
+        #[post($collection)]
+        pub async fn $create(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<AppState>,
+            caller: Caller,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, ApiError> {
+            $crate::api::resource::create::<$R>(req, state, caller, payload).await
+        }
+
+        $(#[doc = $put_doc])+
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = $slug_doc)),
+            request_body = $Input,
+            responses(
+                (status = 200, description = "Replaced, or unchanged", body = $View),
+                (status = 201, description = "Created", body = $View, headers(("Location" = String))),
+                Body, Scoped, Db,
+            ),
+            security(("token" = []))
+        )]
+        #[put($item)]
+        pub async fn $put(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<AppState>,
+            caller: Caller,
+            slug: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, ApiError> {
+            $crate::api::resource::put::<$R>(req, state, caller, slug, payload).await
+        }
+
+        $(#[doc = $patch_doc])+
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = $current_doc)),
+            request_body(content(
+                (Object = "application/merge-patch+json", example = json!($merge_example)),
+                (Object = "application/json", example = json!($json_example)),
+            )),
+            responses(
+                (status = 200, description = $patch_200, body = $View),
+                (status = 404, response = NotFound),
+                (status = 409, response = Conflict),
+                Body, Scoped, Db,
+            ),
+            security(("token" = []))
+        )]
+        #[patch($item)]
+        pub async fn $patch(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<AppState>,
+            caller: Caller,
+            slug: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> Result<actix_web::HttpResponse, ApiError> {
+            $crate::api::resource::patch::<$R>(req, state, caller, slug, payload).await
+        }
+
+        $(#[doc = $delete_doc])+
+        #[utoipa::path(
+            tag = $tag,
+            params(("slug" = String, Path, description = $slug_doc)),
+            responses(
+                (status = 204, description = "Deleted"),
+                (status = 404, response = NotFound),
+                $($delete_extra,)*
+                Scoped, Db,
+            ),
+            security(("token" = []))
+        )]
+        #[delete($item)]
+        pub async fn $delete(
+            state: actix_web::web::Data<AppState>,
+            caller: Caller,
+            slug: actix_web::web::Path<String>,
+        ) -> Result<actix_web::HttpResponse, ApiError> {
+            $crate::api::resource::delete::<$R>(state, caller, slug).await
+        }
+    };
+}
+pub(crate) use slug_resource_handlers;

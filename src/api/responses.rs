@@ -5,10 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use utoipa::openapi::{Ref, RefOr, Response};
+use serde_json::{json, Value};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, ToResponse};
 
-use super::problem::Problem;
+use super::problem::PROBLEM_JSON;
 
 /// The profile's statuses, each a reference to its component response.
 fn profile(statuses: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
@@ -62,105 +65,92 @@ error_profile!(
 #[response(headers(("ETag" = String, description = "The current ETag")))]
 pub struct NotModified;
 
-/// The request is malformed: invalid JSON, a bad or unknown query parameter, an out-of-range value.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/bad-request", "title": "Bad request", "status": 400,
-                     "detail": "unknown query parameter `colour`"})
-)]
-pub struct BadRequest(#[allow(dead_code)] Problem);
+/// A problem response: `application/problem+json` with the `Problem` schema, an example, and its headers.
+fn problem(
+    description: &str,
+    example: Value,
+    headers: &[(&str, &str, fn() -> ObjectBuilder)],
+) -> RefOr<Response> {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .example(Some(example))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .description(description.trim())
+        .content(PROBLEM_JSON, content);
+    for (name, text, schema) in headers {
+        let header = HeaderBuilder::new()
+            .schema(Some(schema()))
+            .description(Some(*text))
+            .build();
+        response = response.header(*name, header);
+    }
+    RefOr::T(response.build())
+}
 
-/// No valid token was sent where one is needed.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    headers(("WWW-Authenticate" = String, description = "Always `Bearer`")),
-    example = json!({"type": "/problems/unauthorized", "title": "Authentication required", "status": 401,
-                     "detail": "a valid API token is required"})
-)]
-pub struct Unauthorized(#[allow(dead_code)] Problem);
+fn text() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
 
-/// The token lacks the scope this operation needs.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403,
-                     "detail": "this operation needs the `content:write` scope"})
-)]
-pub struct Forbidden(#[allow(dead_code)] Problem);
+fn seconds() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(0))
+}
 
-/// No resource has this identifier.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/not-found", "title": "Not found", "status": 404,
-                     "detail": "no article has the slug `hello-world`"})
-)]
-pub struct NotFound(#[allow(dead_code)] Problem);
+/// Declares each problem response: its doc (the description), its example, and any headers it carries.
+macro_rules! problem_responses {
+    ($($(#[doc = $doc:literal])+ $name:ident => $example:tt $(, header($h:literal, $hd:literal, $schema:ident))?;)+) => {
+        $(
+            $(#[doc = $doc])+
+            pub struct $name;
 
-/// The resource conflicts with an existing one.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409,
-                     "detail": "an article with the slug `hello-world` already exists"})
-)]
-pub struct Conflict(#[allow(dead_code)] Problem);
+            impl<'s> ToResponse<'s> for $name {
+                fn response() -> (&'s str, RefOr<Response>) {
+                    (stringify!($name), problem(concat!($($doc),+), json!($example), &[$(($h, $hd, $schema as fn() -> ObjectBuilder))?]))
+                }
+            }
+        )+
+    };
+}
 
-/// `If-Match` did not match the current ETag, or `If-None-Match: *` met an existing resource.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/precondition-failed", "title": "Precondition failed", "status": 412,
-                     "detail": "the article changed since the ETag you sent"})
-)]
-pub struct PreconditionFailed(#[allow(dead_code)] Problem);
-
-/// The request body is larger than the configured limit.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/payload-too-large", "title": "Payload too large", "status": 413,
-                     "detail": "the body is larger than 2097152 bytes"})
-)]
-pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
-
-/// The body's media type is not one this operation reads.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/unsupported-media-type", "title": "Unsupported media type",
-                     "status": 415, "detail": "send application/json or text/markdown"})
-)]
-pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
-
-/// One or more fields are invalid; each is listed in `errors`.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    example = json!({"type": "/problems/validation", "title": "Request body is invalid", "status": 422,
-                     "detail": "1 field is invalid",
-                     "errors": [{"field": "title", "code": "length", "message": "must be 1 to 200 characters"}]})
-)]
-pub struct Validation(#[allow(dead_code)] Problem);
-
-/// The database cannot be reached; retry after the given delay.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
-    example = json!({"type": "/problems/unavailable", "title": "Service unavailable", "status": 503,
-                     "detail": "The database cannot be reached; try again shortly."})
-)]
-pub struct Unavailable(#[allow(dead_code)] Problem);
-
-/// Too many failed authentications (or, when configured, requests) from this address; retry after the delay.
-#[derive(ToResponse)]
-#[response(
-    content_type = "application/problem+json",
-    headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
-    example = json!({"type": "/problems/rate-limited", "title": "Too many requests", "status": 429,
-                     "detail": "too many failed authentications from this address; wait before trying again"})
-)]
-pub struct RateLimited(#[allow(dead_code)] Problem);
+problem_responses! {
+    /// The request is malformed: invalid JSON, a bad or unknown query parameter, an out-of-range value.
+    BadRequest => {"type": "/problems/bad-request", "title": "Bad request", "status": 400,
+                   "detail": "unknown query parameter `colour`"};
+    /// No valid token was sent where one is needed.
+    Unauthorized => {"type": "/problems/unauthorized", "title": "Authentication required", "status": 401,
+                     "detail": "a valid API token is required"},
+        header("WWW-Authenticate", "Always `Bearer`", text);
+    /// The token lacks the scope this operation needs.
+    Forbidden => {"type": "/problems/forbidden", "title": "Forbidden", "status": 403,
+                  "detail": "this operation needs the `content:write` scope"};
+    /// No resource has this identifier.
+    NotFound => {"type": "/problems/not-found", "title": "Not found", "status": 404,
+                 "detail": "no article has the slug `hello-world`"};
+    /// The resource conflicts with an existing one.
+    Conflict => {"type": "/problems/conflict", "title": "Conflict", "status": 409,
+                 "detail": "an article with the slug `hello-world` already exists"};
+    /// `If-Match` did not match the current ETag, or `If-None-Match: *` met an existing resource.
+    PreconditionFailed => {"type": "/problems/precondition-failed", "title": "Precondition failed",
+                           "status": 412, "detail": "the article changed since the ETag you sent"};
+    /// The request body is larger than the configured limit.
+    PayloadTooLarge => {"type": "/problems/payload-too-large", "title": "Payload too large", "status": 413,
+                        "detail": "the body is larger than 2097152 bytes"};
+    /// The body's media type is not one this operation reads.
+    UnsupportedMediaType => {"type": "/problems/unsupported-media-type", "title": "Unsupported media type",
+                             "status": 415, "detail": "send application/json or text/markdown"};
+    /// One or more fields are invalid; each is listed in `errors`.
+    Validation => {"type": "/problems/validation", "title": "Request body is invalid", "status": 422,
+                   "detail": "1 field is invalid",
+                   "errors": [{"field": "title", "code": "length", "message": "must be 1 to 200 characters"}]};
+    /// The database cannot be reached; retry after the given delay.
+    Unavailable => {"type": "/problems/unavailable", "title": "Service unavailable", "status": 503,
+                    "detail": "The database cannot be reached; try again shortly."},
+        header("Retry-After", "Seconds to wait before retrying", seconds);
+    /// Too many failed authentications (or, when configured, requests) from this address; retry after the delay.
+    RateLimited => {"type": "/problems/rate-limited", "title": "Too many requests", "status": 429,
+                    "detail": "too many failed authentications from this address; wait before trying again"},
+        header("Retry-After", "Seconds to wait before retrying", seconds);
+}

@@ -1,7 +1,7 @@
 //! `/api/v1/tags`: the public listing and detail with counts of public articles; writes with `content:write`.
 //! The behaviour is `resource`'s; this file states a tag's fields and documents its operations.
 
-use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::auth::Caller;
 use super::problem::ApiError;
-use super::resource::{self, Resource, ResourceListParams};
+use super::resource::{slug_resource_handlers, Resource};
 use super::responses::{BadRequest, Body, Conflict, Db, Get, NotFound, Scoped};
 use super::views::{Links, Meta, TagListing, TagView};
 use crate::state::AppState;
@@ -67,130 +67,20 @@ impl Resource for Tags {
     }
 }
 
-/// List tags with their counts of public articles.
-#[utoipa::path(
-    tag = "tags",
-    params(ResourceListParams),
-    responses(
-        (status = 200, description = "A page of tags", body = TagListing),
-        (status = 400, response = BadRequest),
-        Get, Db,
-    )
-)]
-#[get("/tags")]
-pub async fn list_tags(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: web::Query<ResourceListParams>,
-) -> Result<HttpResponse, ApiError> {
-    resource::list::<Tags>(req, state, params).await
-}
-
-/// One tag.
-#[utoipa::path(
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug", example = "system-design")),
-    responses(
-        (status = 200, description = "The tag", body = TagView),
-        (status = 404, response = NotFound),
-        Get, Db,
-    )
-)]
-#[get("/tags/{slug}")]
-pub async fn get_tag(
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::get::<Tags>(state, slug).await
-}
-
-/// Create a tag; its slug (given or derived from the name) must be free.
-#[utoipa::path(
-    tag = "tags",
-    request_body = TagInput,
-    responses(
-        (status = 201, description = "Created", body = TagView, headers(("Location" = String))),
-        (status = 409, response = Conflict),
-        Body, Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[post("/tags")]
-pub async fn create_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    resource::create::<Tags>(req, state, caller, payload).await
-}
-
-/// Create or replace the tag at this slug; identical content changes nothing.
-#[utoipa::path(
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug")),
-    request_body = TagInput,
-    responses(
-        (status = 200, description = "Replaced, or unchanged", body = TagView),
-        (status = 201, description = "Created", body = TagView, headers(("Location" = String))),
-        Body, Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[put("/tags/{slug}")]
-pub async fn put_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    resource::put::<Tags>(req, state, caller, slug, payload).await
-}
-
-/// Change some fields (JSON merge patch); may rename the tag.
-#[utoipa::path(
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's current slug")),
-    request_body(content(
-        (Object = "application/merge-patch+json", example = json!({"description": "New words."})),
-        (Object = "application/json", example = json!({"name": "Systems"})),
-    )),
-    responses(
-        (status = 200, description = "The tag after the patch", body = TagView),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        Body, Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[patch("/tags/{slug}")]
-pub async fn patch_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    resource::patch::<Tags>(req, state, caller, slug, payload).await
-}
-
-/// Delete a tag; articles lose it.
-#[utoipa::path(
-    tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 404, response = NotFound),
-        Scoped, Db,
-    ),
-    security(("token" = []))
-)]
-#[delete("/tags/{slug}")]
-pub async fn delete_tag(
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    resource::delete::<Tags>(state, caller, slug).await
+slug_resource_handlers! {
+    Tags, tag: "tags", collection: "/tags", item: "/tags/{slug}",
+    input: TagInput, view: TagView, listing: TagListing,
+    slug: "The tag's slug", example: "system-design", current_slug: "The tag's current slug";
+    /// List tags with their counts of public articles.
+    list_tags => "A page of tags";
+    /// One tag.
+    get_tag => "The tag";
+    /// Create a tag; its slug (given or derived from the name) must be free.
+    create_tag;
+    /// Create or replace the tag at this slug; identical content changes nothing.
+    put_tag;
+    /// Change some fields (JSON merge patch); may rename the tag.
+    patch_tag => "The tag after the patch", {"description": "New words."}, {"name": "Systems"};
+    /// Delete a tag; articles lose it.
+    delete_tag;
 }

@@ -10,7 +10,8 @@ use crate::db::schema::api_tokens;
 use crate::domain::scope::Scope;
 use crate::domain::token;
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 pub struct TokenRecord {
     pub id: Uuid,
     pub name: String,
@@ -19,24 +20,6 @@ pub struct TokenRecord {
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
 }
-
-type Columns = (
-    api_tokens::id,
-    api_tokens::name,
-    api_tokens::scopes,
-    api_tokens::created_at,
-    api_tokens::last_used_at,
-    api_tokens::expires_at,
-);
-
-const COLUMNS: Columns = (
-    api_tokens::id,
-    api_tokens::name,
-    api_tokens::scopes,
-    api_tokens::created_at,
-    api_tokens::last_used_at,
-    api_tokens::expires_at,
-);
 
 fn create(
     conn: &mut PgConnection,
@@ -52,7 +35,7 @@ fn create(
             api_tokens::expires_at.eq(expires_at),
             api_tokens::secret_hash.eq(secret_hash),
         ))
-        .returning(COLUMNS)
+        .returning(TokenRecord::as_returning())
         .get_result(conn)
 }
 
@@ -73,7 +56,7 @@ pub fn issue(
 
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<TokenRecord>> {
     api_tokens::table
-        .select(COLUMNS)
+        .select(TokenRecord::as_select())
         .order_by((api_tokens::created_at.asc(), api_tokens::id.asc()))
         .load(conn)
 }
@@ -88,7 +71,7 @@ pub fn revoke(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
 /// The unexpired token whose secret hashes to `hash`.
 pub fn authenticate(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<TokenRecord>> {
     api_tokens::table
-        .select(COLUMNS)
+        .select(TokenRecord::as_select())
         .filter(api_tokens::secret_hash.eq(hash))
         .filter(sql::<Bool>(
             "(api_tokens.expires_at IS NULL OR api_tokens.expires_at > now())",

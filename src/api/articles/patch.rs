@@ -12,6 +12,7 @@ use crate::api::auth::Caller;
 use crate::api::body::{self, BodyKind};
 use crate::api::problem::{ApiError, TxError};
 use crate::api::responses::{Body, Conflict, Db, NotFound, PreconditionFailed, Scoped};
+use crate::api::run_about;
 use crate::api::views::ArticleView;
 use crate::domain::article::{ArticleInput, ArticleWrite};
 use crate::domain::scope::Scope;
@@ -98,11 +99,11 @@ pub async fn patch_article(
     let patch = Value::Object(body::json_object(
         &body::read(&req, payload, state.max_body_bytes()).await?,
     )?);
-    let outcome = crate::api::run(&state, move |conn| {
-        store::update_with(conn, &slug, &precondition, |current| {
+    let lookup = slug.clone();
+    let outcome = run_about(&state, subject(&slug), move |conn| {
+        store::update_with(conn, &lookup, &precondition, |current| {
             merged(current, &patch).map_err(TxError::Api)
         })
-        .map_err(|e: TxError| e.about(subject(&slug)))
     })
     .await?;
     written(&state, StatusCode::OK, outcome.into_inner()).await

@@ -9,6 +9,7 @@ use super::{path_slug, subject};
 use crate::api::auth::Caller;
 use crate::api::problem::ApiError;
 use crate::api::responses::{BadRequest, Body, Conflict, Db, NotFound, PreconditionFailed, Scoped};
+use crate::api::run_about;
 use crate::api::views::ArticleView;
 use crate::domain::article::ArticleInput;
 use crate::domain::scope::Scope;
@@ -41,8 +42,8 @@ pub async fn create_article(
     caller.require(Scope::ContentWrite)?;
     let write = parse(read_input(&req, payload, &state).await?, None).await?;
     let slug = write.slug.clone();
-    let record = crate::api::run(&state, move |conn| {
-        store::create(conn, &write).map_err(|e| ApiError::from_store(e, subject(&slug)))
+    let record = run_about(&state, subject(&slug), move |conn| {
+        store::create(conn, &write)
     })
     .await?;
     written(&state, StatusCode::CREATED, record).await
@@ -83,8 +84,8 @@ pub async fn put_article(
         .into_string();
     let precondition = precondition(&req)?;
     let write = parse(read_input(&req, payload, &state).await?, Some(slug.clone())).await?;
-    let outcome = crate::api::run(&state, move |conn| {
-        store::put(conn, &write, &precondition).map_err(|e| ApiError::from_store(e, subject(&slug)))
+    let outcome = run_about(&state, subject(&slug), move |conn| {
+        store::put(conn, &write, &precondition)
     })
     .await?;
     match outcome {

@@ -73,53 +73,59 @@ fn position(i: usize) -> i16 {
     i16::try_from(i).unwrap_or(i16::MAX)
 }
 
-/// The link rows of many articles, ready for one multi-row insert each.
+/// The link rows of many articles, ready for multi-row inserts.
 #[derive(Default)]
 pub(super) struct LinkRows {
-    tags: Vec<(Uuid, Uuid, i16)>,
-    authors: Vec<(Uuid, Uuid, i16)>,
+    tags: Vec<TagRow>,
+    authors: Vec<AuthorRow>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = article_tags)]
+struct TagRow {
+    article_id: Uuid,
+    tag_id: Uuid,
+    position: i16,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = article_authors)]
+struct AuthorRow {
+    article_id: Uuid,
+    author_id: Uuid,
+    position: i16,
 }
 
 impl LinkRows {
     pub fn add(&mut self, article_id: Uuid, tag_ids: &[Uuid], author_ids: &[Uuid]) {
-        for (i, tag) in tag_ids.iter().enumerate() {
-            self.tags.push((article_id, *tag, position(i)));
-        }
-        for (i, author) in author_ids.iter().enumerate() {
-            self.authors.push((article_id, *author, position(i)));
-        }
+        self.tags
+            .extend(tag_ids.iter().enumerate().map(|(i, &tag_id)| TagRow {
+                article_id,
+                tag_id,
+                position: position(i),
+            }));
+        self.authors.extend(
+            author_ids
+                .iter()
+                .enumerate()
+                .map(|(i, &author_id)| AuthorRow {
+                    article_id,
+                    author_id,
+                    position: position(i),
+                }),
+        );
     }
 
     /// Inserts the rows in chunks (PostgreSQL takes at most 65,535 bind parameters per statement).
     pub fn insert(self, conn: &mut PgConnection) -> QueryResult<()> {
         for chunk in self.tags.chunks(5000) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(a, t, p)| {
-                    (
-                        article_tags::article_id.eq(a),
-                        article_tags::tag_id.eq(t),
-                        article_tags::position.eq(p),
-                    )
-                })
-                .collect();
             diesel::insert_into(article_tags::table)
-                .values(rows)
+                .values(chunk)
                 .execute(conn)?;
         }
         for chunk in self.authors.chunks(5000) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(a, p, i)| {
-                    (
-                        article_authors::article_id.eq(a),
-                        article_authors::author_id.eq(p),
-                        article_authors::position.eq(i),
-                    )
-                })
-                .collect();
             diesel::insert_into(article_authors::table)
-                .values(rows)
+                .values(chunk)
                 .execute(conn)?;
         }
         Ok(())
