@@ -66,11 +66,10 @@ error_profile!(
 pub struct NotModified;
 
 /// A problem response: `application/problem+json` with the `Problem` schema, an example, and its headers.
-fn problem(
-    description: &str,
-    example: Value,
-    headers: &[(&str, &str, fn() -> ObjectBuilder)],
-) -> RefOr<Response> {
+/// A response header: its name, its description, and its schema.
+type Header = (&'static str, &'static str, fn() -> ObjectBuilder);
+
+fn problem(description: &str, example: Value, headers: &[Header]) -> RefOr<Response> {
     let content = ContentBuilder::new()
         .schema(Some(Ref::from_schema_name("Problem")))
         .example(Some(example))
@@ -108,7 +107,7 @@ macro_rules! problem_responses {
 
             impl<'s> ToResponse<'s> for $name {
                 fn response() -> (&'s str, RefOr<Response>) {
-                    (stringify!($name), problem(concat!($($doc),+), json!($example), &[$(($h, $hd, $schema as fn() -> ObjectBuilder))?]))
+                    (stringify!($name), problem(concat!($($doc),+), json!($example), &[$(($h, $hd, $schema as fn() -> ObjectBuilder))?] as &[Header]))
                 }
             }
         )+
