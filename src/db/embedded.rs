@@ -89,6 +89,11 @@ impl Cluster {
         self.url_for(DATABASE_NAME)
     }
 
+    /// Leaves the cluster running when this value is dropped (the test suite's cluster outlives each run).
+    pub fn keep_running(&mut self) {
+        self.started_here = false;
+    }
+
     /// Whether this value started the cluster (false when it found one already running).
     pub fn started_here(&self) -> bool {
         self.started_here

@@ -97,22 +97,12 @@ async fn expired_and_revoked_tokens_stop_working() {
     assert!(ci.get("secret").is_none());
 
     let id = doc["id"].as_str().expect("id");
-    let revoke = app
-        .send(bearer(
-            app.request(Method::DELETE, &format!("/api/v1/tokens/{id}")),
-            &admin,
-        ))
-        .await;
+    let revoke = app.revoke_token(&admin, id).await;
     assert_eq!(revoke.status, 204);
     app.put_article(&secret, "x", &article("X"))
         .await
         .problem(401, "/problems/unauthorized");
-    let again = app
-        .send(bearer(
-            app.request(Method::DELETE, &format!("/api/v1/tokens/{id}")),
-            &admin,
-        ))
-        .await;
+    let again = app.revoke_token(&admin, id).await;
     again.problem(404, "/problems/not-found");
 
     let writer = app.token(&["content:write"]);
@@ -380,12 +370,9 @@ async fn delete_and_preconditions() {
     app.get("/api/v1/articles/p")
         .await
         .problem(404, "/problems/not-found");
-    app.send(bearer(
-        app.request(Method::DELETE, "/api/v1/articles/p"),
-        &w,
-    ))
-    .await
-    .problem(404, "/problems/not-found");
+    app.delete_article(&w, "p")
+        .await
+        .problem(404, "/problems/not-found");
 }
 
 #[actix_web::test]
@@ -657,130 +644,4 @@ async fn concurrent_creation_of_the_same_new_tag_does_not_fail() {
     let tags = app.get("/api/v1/tags").await.json();
     assert_eq!(slugs(&tags), ["another-new", "brand-new"]);
     assert_eq!(tags["data"][1]["article_count"], 8);
-}
-
-#[actix_web::test]
-async fn tag_and_author_writes() {
-    let app = TestApp::spawn().await;
-    let w = app.token(&["content:write"]);
-    let send = |method: Method, path: &str, body: serde_json::Value| {
-        let req = bearer(app.request(method, path), &w);
-        let app = &app;
-        async move { app.send_json(req, &body).await }
-    };
-    let t = send(
-        Method::PUT,
-        "/api/v1/tags/rust",
-        json!({"name": "Rust", "description": "The language."}),
-    )
-    .await;
-    assert_eq!(
-        (t.status.as_u16(), t.header("location")),
-        (201, Some("/api/v1/tags/rust"))
-    );
-    let same = send(
-        Method::PUT,
-        "/api/v1/tags/rust",
-        json!({"name": "Rust", "description": "The language."}),
-    )
-    .await;
-    assert_eq!(same.status, 200);
-    assert_eq!(same.json()["updated_at"], t.json()["updated_at"]);
-    send(Method::POST, "/api/v1/tags", json!({"name": "Rust"}))
-        .await
-        .problem(409, "/problems/conflict");
-    let made = send(Method::POST, "/api/v1/tags", json!({"name": "Web Dev"})).await;
-    assert_eq!(made.json()["slug"], "web-dev");
-    let renamed = send(
-        Method::PATCH,
-        "/api/v1/tags/web-dev",
-        json!({"slug": "web", "name": "Web"}),
-    )
-    .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.text());
-    assert_eq!(renamed.json()["slug"], "web");
-    send(Method::PATCH, "/api/v1/tags/web", json!({"slug": "rust"}))
-        .await
-        .problem(409, "/problems/conflict");
-    send(Method::PUT, "/api/v1/tags/x", json!({"name": ""}))
-        .await
-        .problem(422, "/problems/validation");
-    // Names are trimmed before validation: blank ones are 422s, not database errors.
-    for blank in [" ", "\n", "\u{a0}", "\u{3000}"] {
-        send(Method::PUT, "/api/v1/tags/blank", json!({"name": blank}))
-            .await
-            .problem(422, "/problems/validation");
-        send(
-            Method::POST,
-            "/api/v1/authors",
-            json!({"name": blank, "slug": "blank"}),
-        )
-        .await
-        .problem(422, "/problems/validation");
-        send(Method::PATCH, "/api/v1/tags/rust", json!({"name": blank}))
-            .await
-            .problem(422, "/problems/validation");
-    }
-    send(
-        Method::PUT,
-        "/api/v1/tags/x",
-        json!({"name": "X", "color": "red"}),
-    )
-    .await
-    .problem(422, "/problems/validation");
-
-    let a = send(
-        Method::PUT,
-        "/api/v1/authors/ada",
-        json!({"name": "Ada", "website": "https://ada.example"}),
-    )
-    .await;
-    assert_eq!(a.status, 201);
-    assert_eq!(a.json()["website"], "https://ada.example");
-    send(
-        Method::PUT,
-        "/api/v1/authors/bob",
-        json!({"name": "Bob", "website": "not a url"}),
-    )
-    .await
-    .problem(422, "/problems/validation");
-    let post = app
-        .put_article(
-            &w,
-            "by-ada",
-            &json!({"title": "T", "body_markdown": "x", "authors": ["ada"], "tags": ["Rust"]}),
-        )
-        .await;
-    assert_eq!(
-        post.json()["primary_author"],
-        json!({"slug": "ada", "name": "Ada", "avatar_url": null})
-    );
-    let blocked = app
-        .send(bearer(
-            app.request(Method::DELETE, "/api/v1/authors/ada"),
-            &w,
-        ))
-        .await;
-    blocked.problem(409, "/problems/conflict");
-    assert_eq!(
-        app.send(bearer(app.request(Method::DELETE, "/api/v1/tags/rust"), &w))
-            .await
-            .status,
-        204
-    );
-    let after = app
-        .send(bearer(
-            app.request(Method::GET, "/api/v1/articles/by-ada"),
-            &w,
-        ))
-        .await
-        .json();
-    assert_eq!(
-        after["tags"],
-        json!([]),
-        "deleting a tag removes it from articles"
-    );
-    app.send(bearer(app.request(Method::DELETE, "/api/v1/tags/rust"), &w))
-        .await
-        .problem(404, "/problems/not-found");
 }

@@ -109,12 +109,16 @@ async fn a_write_through_this_instance_is_visible_at_once() {
         app.get("/api/v1/articles/one").await.json()["title"],
         "One, edited"
     );
-    let del = app
-        .send(bearer(
-            app.request(Method::DELETE, "/api/v1/articles/one"),
-            &w,
-        ))
+    let patched = app
+        .patch_article(&w, "one", &json!({"title": "One, patched"}))
         .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    assert_eq!(
+        app.get("/api/v1/articles").await.json()["data"][0]["title"],
+        "One, patched",
+        "a PATCH empties the cache too"
+    );
+    let del = app.delete_article(&w, "one").await;
     assert_eq!(del.status, 204);
     assert_eq!(
         slugs(&app.get("/api/v1/articles").await.json()),

@@ -9,23 +9,59 @@ use actix_web::http::header::HeaderMap;
 use actix_web::http::{Method, StatusCode};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use folio::config::Config;
+use folio::db::embedded::Cluster;
 use folio::startup::Application;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// The PostgreSQL server the tests use: any database on it; tests create and drop their own.
+/// The PostgreSQL server the tests use: any database on it; tests create and drop their own. It is the one named
+/// by `FOLIO_TEST_DATABASE_URL` (or `DATABASE_URL`); with neither set, a private cluster that the suite starts
+/// once (or finds still running from an earlier run) under the target directory, as `folio serve` does with
+/// no `DATABASE_URL`: it needs PostgreSQL's programs, not a server.
 pub fn server_url() -> String {
-    std::env::var("FOLIO_TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let configured = ["FOLIO_TEST_DATABASE_URL", "DATABASE_URL"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|url| !url.trim().is_empty());
+        configured.unwrap_or_else(private_cluster_url)
+    })
+    .clone()
+}
+
+/// Starts (or reuses) the suite's private cluster and returns the URL of its `postgres` database. The cluster
+/// is left running when the run ends, so the next run starts in milliseconds; stop it with
+/// `pg_ctl -D target/tmp/folio-test-cluster/pg stop`.
+fn private_cluster_url() -> String {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    let cluster = CLUSTER.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("folio-test-cluster");
+        std::fs::create_dir_all(&dir).expect("test cluster directory");
+        // Test runners that start one process per test (nextest) must not initialize the cluster twice.
+        let lock = std::fs::File::create(dir.join(".start.lock")).expect("test cluster lock file");
+        lock.lock().expect("test cluster lock");
+        let mut cluster = Cluster::start(&dir).unwrap_or_else(|e| {
+            panic!(
+                "no FOLIO_TEST_DATABASE_URL is set and the private test cluster did not start: {e}"
+            )
+        });
+        cluster.keep_running();
+        cluster
+    });
+    database_url_in(&cluster.database_url(), "postgres")
 }
 
 /// `server_url` with its database name replaced.
 pub fn database_url(name: &str) -> String {
-    let base = server_url();
+    database_url_in(&server_url(), name)
+}
+
+/// `base` with its database name replaced (TCP and Unix-socket URLs alike).
+fn database_url_in(base: &str, name: &str) -> String {
     let (head, query) = match base.split_once('?') {
         Some((h, q)) => (h.to_owned(), format!("?{q}")),
-        None => (base.clone(), String::new()),
+        None => (base.to_owned(), String::new()),
     };
     let authority_end = head.find("://").map(|i| i + 3).unwrap_or(0);
     let root = match head[authority_end..].find('/') {
@@ -357,13 +393,127 @@ impl TestApp {
         .await
     }
 
+    /// `method path` with a token, and a JSON body when given.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        secret: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let req = bearer(self.request(method, path), secret);
+        match body {
+            Some(body) => self.send_json(req, body).await,
+            None => self.send(req).await,
+        }
+    }
+
+    /// `GET /api/v1/{collection}?{query}`, anonymously; asserts a 200 and returns the listing.
+    pub async fn listing(&self, collection: &str, query: &str) -> Value {
+        let res = self.get(&format!("/api/v1/{collection}?{query}")).await;
+        assert_eq!(res.status, 200, "GET {collection}?{query}: {}", res.text());
+        res.json()
+    }
+
+    /// `GET /api/v1/articles/{slug}`, anonymously.
+    pub async fn get_article(&self, slug: &str) -> Response {
+        self.get(&format!("/api/v1/articles/{slug}")).await
+    }
+
     /// `PUT /api/v1/articles/{slug}` with a JSON body.
     pub async fn put_article(&self, secret: &str, slug: &str, body: &Value) -> Response {
-        let req = bearer(
-            self.request(Method::PUT, &format!("/api/v1/articles/{slug}")),
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/articles/{slug}"),
             secret,
-        );
-        self.send_json(req, body).await
+            Some(body),
+        )
+        .await
+    }
+
+    /// `PATCH /api/v1/articles/{slug}` with a JSON merge patch.
+    pub async fn patch_article(&self, secret: &str, slug: &str, patch: &Value) -> Response {
+        self.call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{slug}"),
+            secret,
+            Some(patch),
+        )
+        .await
+    }
+
+    /// `DELETE /api/v1/articles/{slug}`.
+    pub async fn delete_article(&self, secret: &str, slug: &str) -> Response {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/articles/{slug}"),
+            secret,
+            None,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/{collection}` (`tags`, `authors`) with a JSON body.
+    pub async fn create_in(&self, collection: &str, secret: &str, body: &Value) -> Response {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/{collection}"),
+            secret,
+            Some(body),
+        )
+        .await
+    }
+
+    /// `PUT /api/v1/{collection}/{slug}` with a JSON body.
+    pub async fn put_in(
+        &self,
+        collection: &str,
+        secret: &str,
+        slug: &str,
+        body: &Value,
+    ) -> Response {
+        let path = format!("/api/v1/{collection}/{slug}");
+        self.call(Method::PUT, &path, secret, Some(body)).await
+    }
+
+    /// `PATCH /api/v1/{collection}/{slug}` with a JSON merge patch.
+    pub async fn patch_in(
+        &self,
+        collection: &str,
+        secret: &str,
+        slug: &str,
+        patch: &Value,
+    ) -> Response {
+        let path = format!("/api/v1/{collection}/{slug}");
+        self.call(Method::PATCH, &path, secret, Some(patch)).await
+    }
+
+    /// `DELETE /api/v1/{collection}/{slug}`.
+    pub async fn delete_in(&self, collection: &str, secret: &str, slug: &str) -> Response {
+        let path = format!("/api/v1/{collection}/{slug}");
+        self.call(Method::DELETE, &path, secret, None).await
+    }
+
+    /// `POST /api/v1/tokens`.
+    pub async fn create_token(&self, secret: &str, body: &Value) -> Response {
+        self.call(Method::POST, "/api/v1/tokens", secret, Some(body))
+            .await
+    }
+
+    /// `GET /api/v1/tokens`.
+    pub async fn list_tokens(&self, secret: &str) -> Response {
+        self.call(Method::GET, "/api/v1/tokens", secret, None).await
+    }
+
+    /// `DELETE /api/v1/tokens/{id}`.
+    pub async fn revoke_token(&self, secret: &str, id: &str) -> Response {
+        self.call(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            secret,
+            None,
+        )
+        .await
     }
 
     /// Publishes an article with the given tags, `days_ago` days in the past; asserts success.
@@ -400,12 +550,8 @@ impl TestApp {
 
     /// Creates an author through the API.
     pub async fn author(&self, secret: &str, slug: &str, name: &str) {
-        let req = bearer(
-            self.request(Method::PUT, &format!("/api/v1/authors/{slug}")),
-            secret,
-        );
         let res = self
-            .send_json(req, &serde_json::json!({"name": name}))
+            .put_in("authors", secret, slug, &serde_json::json!({"name": name}))
             .await;
         assert!(res.status.is_success(), "author {slug}: {}", res.text());
     }

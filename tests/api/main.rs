@@ -2,6 +2,7 @@
 
 mod articles_read;
 mod articles_write;
+mod authors;
 mod cache;
 mod cli;
 mod embedded;
@@ -10,7 +11,10 @@ mod faults;
 mod helpers;
 mod hostile;
 mod http;
+mod listing_matrix;
 mod openapi;
 mod ops;
 mod schema;
 mod shutdown;
+mod tags;
+mod tokens;
