@@ -104,25 +104,38 @@ pub struct Config {
 }
 
 impl Config {
-    /// The configuration every test and tool starts from: the defaults, with the given database.
+    /// The configuration every test and tool starts from: the defaults declared above (the one place each is
+    /// written), ignoring the environment, with the given database and an ephemeral port.
     pub fn for_database(database_url: &str) -> Self {
-        Config {
-            database_url: Some(database_url.to_owned()),
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: PathBuf::from(".folio"),
-            workers: None,
-            db_pool_size: 4,
-            cors_origins: "*".to_owned(),
-            auto_migrate: true,
-            max_body_bytes: 2 * 1024 * 1024,
-            statement_timeout_ms: 5000,
-            cache_max_age: 60,
-            cache_stale_while_revalidate: 300,
-            cache_bytes: 16 * 1024 * 1024,
-            auth_failures_per_minute: 10,
-            read_rate_limit: 0,
-            shutdown_timeout: 15,
-            log_filter: "info".to_owned(),
-        }
+        use clap::{Args, FromArgMatches};
+        let command =
+            Config::augment_args(clap::Command::new("folio")).mut_args(|arg| arg.env(None));
+        let matches = command
+            .try_get_matches_from([
+                "folio",
+                "--bind",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .unwrap_or_else(|e| panic!("the built-in defaults do not parse: {e}"));
+        Config::from_arg_matches(&matches)
+            .unwrap_or_else(|e| panic!("the built-in defaults do not parse: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn the_defaults_are_the_declared_ones() {
+        let c = Config::for_database("postgres://x/y");
+        assert_eq!(c.database_url.as_deref(), Some("postgres://x/y"));
+        assert_eq!(c.db_pool_size, 8);
+        assert_eq!(c.statement_timeout_ms, 5000);
+        assert_eq!(c.cache_bytes, 16 * 1024 * 1024);
+        assert_eq!(c.bind.port(), 0);
+        assert!(c.auto_migrate);
     }
 }

@@ -1,32 +1,16 @@
-//! The JSON that leaves the server, separate from database rows so that a column change never silently changes
-//! the API. Field names here are the contract of PRODUCT.md §2.
+//! Articles as they leave the server: the whole article, cards, neighbours, and the tag and author references.
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::{rfc3339, rfc3339_opt, Links, Meta};
 use crate::domain::article::ReadStatus;
 pub use crate::domain::article::{CoverImage, Seo};
 use crate::domain::markdown::TocEntry;
 use crate::store::articles::{ArticleRecord, AuthorLink, Neighbour, TagLink};
-use crate::store::authors::AuthorWrite;
-use crate::store::resource::Record;
-use crate::store::tags::TagWrite;
-use crate::store::tokens::TokenRecord;
-
-/// RFC 3339 in UTC with a `Z`, to the second unless the time has a fraction.
-pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-}
-
-pub fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => rfc3339(t, s),
-        None => s.serialize_none(),
-    }
-}
 
 /// A tag as an article lists it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
@@ -205,137 +189,6 @@ impl ArticleView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"slug": "system-design", "name": "System Design", "description": "Designing systems that last.",
-    "article_count": 12, "created_at": "2026-01-03T10:00:00Z", "updated_at": "2026-01-03T10:00:00Z"}))]
-pub struct TagView {
-    pub slug: String,
-    pub name: String,
-    pub description: Option<String>,
-    /// Public articles with this tag.
-    pub article_count: i64,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339")]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Record<TagWrite>> for TagView {
-    fn from(t: Record<TagWrite>) -> Self {
-        TagView {
-            slug: t.content.slug,
-            name: t.content.name,
-            description: t.content.description,
-            article_count: t.article_count,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"slug": "ada", "name": "Ada Lovelace", "bio": "Writes about engines.",
-    "avatar_url": "https://example.com/ada.png", "website": "https://example.com", "article_count": 7}))]
-pub struct AuthorView {
-    pub slug: String,
-    pub name: String,
-    pub bio: Option<String>,
-    pub avatar_url: Option<String>,
-    pub website: Option<String>,
-    /// Public articles by this author.
-    pub article_count: i64,
-}
-
-impl From<Record<AuthorWrite>> for AuthorView {
-    fn from(a: Record<AuthorWrite>) -> Self {
-        let article_count = a.article_count;
-        let a = a.content;
-        AuthorView {
-            slug: a.slug,
-            name: a.name,
-            bio: a.bio,
-            avatar_url: a.avatar_url,
-            website: a.website,
-            article_count,
-        }
-    }
-}
-
-/// An API token. The secret is never listed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11", "name": "ci-publisher",
-    "scopes": ["content:write"], "created_at": "2026-11-01T08:00:00Z", "last_used_at": null, "expires_at": null}))]
-pub struct TokenView {
-    pub id: Uuid,
-    pub name: String,
-    pub scopes: Vec<crate::domain::scope::Scope>,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339_opt")]
-    pub last_used_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "rfc3339_opt")]
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl From<TokenRecord> for TokenView {
-    fn from(t: TokenRecord) -> Self {
-        TokenView {
-            id: t.id,
-            name: t.name,
-            scopes: t.scopes.iter().filter_map(|s| s.parse().ok()).collect(),
-            created_at: t.created_at,
-            last_used_at: t.last_used_at,
-            expires_at: t.expires_at,
-        }
-    }
-}
-
-/// A token just created: the only time its secret is shown.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11", "name": "ci-publisher",
-    "scopes": ["content:write"], "created_at": "2026-11-01T08:00:00Z", "last_used_at": null, "expires_at": null,
-    "secret": "folio_3Vq0mZr8cQk1YwzT5pLr2XnB7sHd9uGf4aEj6KtWy0o"}))]
-pub struct CreatedTokenView {
-    #[serde(flatten)]
-    pub token: TokenView,
-    /// Shown once; only its hash is stored.
-    pub secret: String,
-}
-
-/// Pagination state of a listing.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Pagination {
-    /// Page mode only.
-    pub page: Option<i64>,
-    pub per_page: i64,
-    /// Matching items in all pages.
-    pub total: i64,
-    /// Page mode only.
-    pub total_pages: Option<i64>,
-    pub prev_page: Option<i64>,
-    pub next_page: Option<i64>,
-    /// Cursor mode only: opaque.
-    pub prev_cursor: Option<String>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Meta {
-    pub pagination: Pagination,
-}
-
-/// Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Links {
-    #[serde(rename = "self")]
-    pub this: String,
-    pub first: Option<String>,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    /// Page mode only.
-    pub last: Option<String>,
-}
-
 /// An article in a listing. Without `fields`, every property but `body_markdown`, `body_html` and `toc` is
 /// present (each as in `ArticleView`); with `fields`, exactly the named ones. Hence none is required here.
 #[derive(ToSchema)]
@@ -376,33 +229,11 @@ pub struct ArticleListing {
     pub links: Links,
 }
 
-/// A page of tags.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagListing {
-    pub data: Vec<TagView>,
-    pub meta: Meta,
-    pub links: Links,
-}
-
-/// A page of authors.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorListing {
-    pub data: Vec<AuthorView>,
-    pub meta: Meta,
-    pub links: Links,
-}
-
 /// Related articles, best first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
     #[schema(value_type = Vec<ArticleCard>)]
     pub data: Vec<ArticleView>,
-}
-
-/// Every API token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenList {
-    pub data: Vec<TokenView>,
 }
 
 /// Keeps only the named fields of each article object (sparse fieldsets).

@@ -1,0 +1,27 @@
+//! The JSON that leaves the server, separate from database rows so that a column change never silently changes
+//! the API. Field names here are the contract of PRODUCT.md §2.
+
+mod article;
+mod listing;
+mod resource;
+mod token;
+
+pub use article::*;
+pub use listing::*;
+pub use resource::*;
+pub use token::*;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serializer;
+
+/// RFC 3339 in UTC with a `Z`, to the second unless the time has a fraction.
+pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+pub fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
+}
