@@ -109,3 +109,44 @@ impl FromRequest for Caller {
         })
     }
 }
+
+/// A caller whose token holds `content:write`: 401 without a token, 403 without the scope. Taking one in a
+/// handler's signature is its authorization.
+#[derive(Debug, Clone)]
+pub struct Writer(pub Caller);
+
+/// A caller whose token holds `admin`.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+fn scoped<T: 'static>(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+    needed: Scope,
+    wrap: fn(Caller) -> T,
+) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>> {
+    let caller = Caller::from_request(req, payload);
+    Box::pin(async move {
+        let caller = caller.await?;
+        caller.require(needed)?;
+        Ok(wrap(caller))
+    })
+}
+
+impl FromRequest for Writer {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Writer, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        scoped(req, payload, Scope::ContentWrite, Writer)
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Admin, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        scoped(req, payload, Scope::Admin, Admin)
+    }
+}

@@ -11,14 +11,13 @@ use serde_json::Value;
 use utoipa::IntoParams;
 use validator::Validate;
 
-use super::auth::Caller;
+use super::auth::Writer;
 use super::body::{self, BodyKind};
 use super::listing;
 use super::problem::{ApiError, FieldError, Subject, TxError};
 use super::run_about;
 use super::views::{Links, Meta};
 use crate::domain::field_error;
-use crate::domain::scope::Scope;
 use crate::domain::slug::Slug;
 use crate::state::AppState;
 use crate::store::resource::{self as store, ListQuery, Record, SlugTable, Sort};
@@ -195,10 +194,9 @@ fn written<R: Resource>(created: bool, record: Record<R::Write>) -> HttpResponse
 pub async fn create<R: Resource>(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let map = read_body(&req, payload, &state, &[BodyKind::Json]).await?;
     let write = to_write::<R>(body::fields(map, R::FIELDS, &["name"])?, None)?;
     let record = super::run(&state, move |conn| {
@@ -212,11 +210,10 @@ pub async fn create<R: Resource>(
 pub async fn put<R: Resource>(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let slug = Slug::parse(&slug)
         .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
         .into_string();
@@ -232,11 +229,10 @@ pub async fn put<R: Resource>(
 pub async fn patch<R: Resource>(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let slug = path_slug::<R>(&slug)?;
     let patch = Value::Object(
         read_body(
@@ -268,10 +264,9 @@ pub async fn patch<R: Resource>(
 
 pub async fn delete<R: Resource>(
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let slug = path_slug::<R>(&slug)?;
     let lookup = slug.clone();
     run_about(&state, subject::<R>(&slug), move |conn| {
@@ -300,7 +295,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $tag,
             params($crate::api::resource::ResourceListParams),
-            responses((status = 200, description = $list_200, body = $Listing), (status = 400, response = BadRequest), Get, Db)
+            responses((status = 200, description = $list_200, body = $Listing), (status = 400, response = BadRequest), PublicRead)
         )]
         #[get($collection)]
         pub async fn $list(
@@ -315,7 +310,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $tag,
             params(("slug" = String, Path, description = $slug_doc, example = $example)),
-            responses((status = 200, description = $get_200, body = $View), (status = 404, response = NotFound), Get, Db)
+            responses((status = 200, description = $get_200, body = $View), (status = 404, response = NotFound), PublicRead)
         )]
         #[get($item)]
         pub async fn $get(
@@ -331,7 +326,7 @@ macro_rules! slug_resource_handlers {
             request_body = $Input,
             responses(
                 (status = 201, description = "Created", body = $View, headers(("Location" = String))),
-                (status = 409, response = Conflict), Body, Scoped, Db,
+                (status = 409, response = Conflict), Write,
             ),
             security(("token" = []))
         )]
@@ -339,10 +334,10 @@ macro_rules! slug_resource_handlers {
         pub async fn $create(
             req: actix_web::HttpRequest,
             state: actix_web::web::Data<AppState>,
-            caller: Caller,
+            writer: Writer,
             payload: actix_web::web::Payload,
         ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::create::<$R>(req, state, caller, payload).await
+            $crate::api::resource::create::<$R>(req, state, writer, payload).await
         }
 
         $(#[doc = $put_doc])+
@@ -353,7 +348,7 @@ macro_rules! slug_resource_handlers {
             responses(
                 (status = 200, description = "Replaced, or unchanged", body = $View),
                 (status = 201, description = "Created", body = $View, headers(("Location" = String))),
-                Body, Scoped, Db,
+                Write,
             ),
             security(("token" = []))
         )]
@@ -361,11 +356,11 @@ macro_rules! slug_resource_handlers {
         pub async fn $put(
             req: actix_web::HttpRequest,
             state: actix_web::web::Data<AppState>,
-            caller: Caller,
+            writer: Writer,
             slug: actix_web::web::Path<String>,
             payload: actix_web::web::Payload,
         ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::put::<$R>(req, state, caller, slug, payload).await
+            $crate::api::resource::put::<$R>(req, state, writer, slug, payload).await
         }
 
         $(#[doc = $patch_doc])+
@@ -380,7 +375,7 @@ macro_rules! slug_resource_handlers {
                 (status = 200, description = $patch_200, body = $View),
                 (status = 404, response = NotFound),
                 (status = 409, response = Conflict),
-                Body, Scoped, Db,
+                Write,
             ),
             security(("token" = []))
         )]
@@ -388,11 +383,11 @@ macro_rules! slug_resource_handlers {
         pub async fn $patch(
             req: actix_web::HttpRequest,
             state: actix_web::web::Data<AppState>,
-            caller: Caller,
+            writer: Writer,
             slug: actix_web::web::Path<String>,
             payload: actix_web::web::Payload,
         ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::patch::<$R>(req, state, caller, slug, payload).await
+            $crate::api::resource::patch::<$R>(req, state, writer, slug, payload).await
         }
 
         $(#[doc = $delete_doc])+
@@ -403,17 +398,17 @@ macro_rules! slug_resource_handlers {
                 (status = 204, description = "Deleted"),
                 (status = 404, response = NotFound),
                 $($delete_extra,)*
-                Scoped, Db,
+                Authorized,
             ),
             security(("token" = []))
         )]
         #[delete($item)]
         pub async fn $delete(
             state: actix_web::web::Data<AppState>,
-            caller: Caller,
+            writer: Writer,
             slug: actix_web::web::Path<String>,
         ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::delete::<$R>(state, caller, slug).await
+            $crate::api::resource::delete::<$R>(state, writer, slug).await
         }
     };
 }

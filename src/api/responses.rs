@@ -44,20 +44,26 @@ error_profile!(
     Get: 304 => NotModified, 429 => RateLimited
 );
 error_profile!(
-    /// Every operation that reads the database.
-    Db: 503 => Unavailable
+    /// A public read: 304 to a conditional request, 429 from the optional read limit, 503 without a database.
+    PublicRead: 304 => NotModified, 429 => RateLimited, 503 => Unavailable
 );
 error_profile!(
-    /// Operations that take an optional token: a bad one is refused, and repeated failures are limited.
-    Token: 401 => Unauthorized, 429 => RateLimited
+    /// A read that takes an optional token: a public read, and 401 for a bad token (429 once failures repeat).
+    TokenRead: 304 => NotModified, 401 => Unauthorized, 429 => RateLimited, 503 => Unavailable
 );
 error_profile!(
-    /// Operations that need a token with a scope.
-    Scoped: 401 => Unauthorized, 403 => Forbidden, 429 => RateLimited
+    /// A read that some parameters (or the operation itself) reserve to a scope: a token read, and 403.
+    ScopedRead: 304 => NotModified, 401 => Unauthorized, 403 => Forbidden, 429 => RateLimited,
+        503 => Unavailable
 );
 error_profile!(
-    /// Operations that read a request body.
-    Body: 400 => BadRequest, 413 => PayloadTooLarge, 415 => UnsupportedMediaType, 422 => Validation
+    /// A write with a body: the token and its scope, and every way a body can be refused.
+    Write: 400 => BadRequest, 401 => Unauthorized, 403 => Forbidden, 413 => PayloadTooLarge,
+        415 => UnsupportedMediaType, 422 => Validation, 429 => RateLimited, 503 => Unavailable
+);
+error_profile!(
+    /// An operation without a body that needs a token with a scope (deletes, revocation).
+    Authorized: 401 => Unauthorized, 403 => Forbidden, 429 => RateLimited, 503 => Unavailable
 );
 
 /// The response matches the ETag in `If-None-Match` (or is not newer than `If-Modified-Since`): no body.

@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::auth::Caller;
+use super::auth::Writer;
 use super::problem::ApiError;
 use super::resource::{slug_resource_handlers, Resource};
-use super::responses::{BadRequest, Body, Conflict, Db, Get, NotFound, Scoped};
+use super::responses::{Authorized, BadRequest, Conflict, NotFound, PublicRead, Write};
 use super::views::{Links, Meta, TagListing, TagView};
 use crate::state::AppState;
 use crate::store::tags::{TagWrite, Tags};

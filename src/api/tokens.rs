@@ -7,10 +7,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::auth::Caller;
+use super::auth::Admin;
 use super::body::{self, BodyKind};
 use super::problem::{ApiError, FieldError};
-use super::responses::{Body, Db, Get, NotFound, Scoped};
+use super::responses::{Authorized, NotFound, ScopedRead, Write};
 use super::views::{CreatedTokenView, TokenList, TokenView};
 use crate::domain::field_error;
 use crate::domain::scope::Scope;
@@ -47,16 +47,15 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
     tag = "tokens",
     responses(
         (status = 200, description = "The tokens, oldest first", body = TokenList),
-        Get, Scoped, Db,
+        ScopedRead,
     ),
     security(("token" = []))
 )]
 #[get("/tokens")]
 pub async fn list_tokens(
     state: web::Data<AppState>,
-    caller: Caller,
+    _admin: Admin,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::Admin)?;
     let tokens = super::run(&state, store::list).await?;
     Ok(HttpResponse::Ok()
         .insert_header(no_store())
@@ -71,7 +70,7 @@ pub async fn list_tokens(
     request_body = TokenInput,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = CreatedTokenView),
-        Body, Scoped, Db,
+        Write,
     ),
     security(("token" = []))
 )]
@@ -79,10 +78,9 @@ pub async fn list_tokens(
 pub async fn create_token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _admin: Admin,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::Admin)?;
     body::kind(&req, &[BodyKind::Json])?;
     let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
     let input: TokenInput =
@@ -132,17 +130,16 @@ pub async fn create_token(
     responses(
         (status = 204, description = "Revoked"),
         (status = 404, response = NotFound),
-        Scoped, Db,
+        Authorized,
     ),
     security(("token" = []))
 )]
 #[delete("/tokens/{id}")]
 pub async fn revoke_token(
     state: web::Data<AppState>,
-    caller: Caller,
+    _admin: Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::Admin)?;
     let missing = || ApiError::NotFound(format!("no token has the id `{id}`"));
     let uuid = uuid::Uuid::parse_str(&id).map_err(|_| missing())?;
     let revoked = super::run(&state, move |conn| store::revoke(conn, uuid)).await?;

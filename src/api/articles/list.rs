@@ -8,7 +8,7 @@ use super::params::{parse, ArticleListParams};
 use crate::api::auth::Caller;
 use crate::api::listing;
 use crate::api::problem::ApiError;
-use crate::api::responses::{BadRequest, Db, Get, Scoped};
+use crate::api::responses::{BadRequest, ScopedRead};
 use crate::api::views::{sparse, ArticleListing, ArticleView, Meta};
 use crate::state::AppState;
 use crate::store::articles::{self as store, Window};
@@ -72,7 +72,7 @@ async fn respond_listing(
         (status = 200, description = "A page of article cards", body = ArticleListing,
          headers(("Link" = String, description = "RFC 8288 links: first, prev, next, last"))),
         (status = 400, response = BadRequest),
-        Get, Scoped, Db,
+        ScopedRead,
     ),
     security((), ("token" = []))
 )]
@@ -94,7 +94,7 @@ pub async fn list_articles(
         (status = 200, description = "A page of featured article cards", body = ArticleListing,
          headers(("Link" = String, description = "RFC 8288 links: first, prev, next, last"))),
         (status = 400, response = BadRequest),
-        Get, Scoped, Db,
+        ScopedRead,
     ),
     security((), ("token" = []))
 )]

@@ -8,14 +8,13 @@ use serde_json::{json, Map, Value};
 use super::conditional::precondition;
 use super::input::written;
 use super::{path_slug, subject};
-use crate::api::auth::Caller;
+use crate::api::auth::Writer;
 use crate::api::body::{self, BodyKind};
 use crate::api::problem::{ApiError, TxError};
-use crate::api::responses::{Body, Conflict, Db, NotFound, PreconditionFailed, Scoped};
+use crate::api::responses::{Conflict, NotFound, PreconditionFailed, Write};
 use crate::api::run_about;
 use crate::api::views::ArticleView;
 use crate::domain::article::{ArticleInput, ArticleWrite};
-use crate::domain::scope::Scope;
 use crate::state::AppState;
 use crate::store::articles::{self as store, ArticleRecord, Precondition};
 
@@ -75,7 +74,7 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
-        Body, Scoped, Db,
+        Write,
     ),
     security(("token" = []))
 )]
@@ -83,11 +82,10 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
 pub async fn patch_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let slug = path_slug(&slug)?;
     body::kind(&req, &[BodyKind::MergePatch, BodyKind::Json])?;
     let precondition = precondition(&req)?;

@@ -12,7 +12,7 @@ use super::{path_slug, subject};
 use crate::api::auth::Caller;
 use crate::api::listing;
 use crate::api::problem::ApiError;
-use crate::api::responses::{BadRequest, Db, Get, NotFound, Token};
+use crate::api::responses::{BadRequest, NotFound, TokenRead};
 use crate::api::views::{ArticleList, ArticleView, NeighbourView};
 use crate::domain::article::{ReadStatus, Visibility};
 use crate::domain::scope::Scope;
@@ -58,7 +58,7 @@ fn single_read_visibility(caller: &Caller) -> Visibility {
         (status = 301, description = "The article has a new slug",
          headers(("Location" = String, description = "/api/v1/articles/{current-slug}"))),
         (status = 404, response = NotFound),
-        Get, Token, Db,
+        TokenRead,
     ),
     security((), ("token" = []))
 )]
@@ -112,7 +112,7 @@ pub struct RelatedParams {
         (status = 200, description = "Related article cards, best first", body = ArticleList),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
-        Get, Token, Db,
+        TokenRead,
     ),
     security((), ("token" = []))
 )]

@@ -6,13 +6,14 @@ use actix_web::{delete, post, put, web, HttpRequest, HttpResponse};
 use super::conditional::precondition;
 use super::input::{parse, read_input, written};
 use super::{path_slug, subject};
-use crate::api::auth::Caller;
+use crate::api::auth::Writer;
 use crate::api::problem::ApiError;
-use crate::api::responses::{BadRequest, Body, Conflict, Db, NotFound, PreconditionFailed, Scoped};
+use crate::api::responses::{
+    Authorized, BadRequest, Conflict, NotFound, PreconditionFailed, Write,
+};
 use crate::api::run_about;
 use crate::api::views::ArticleView;
 use crate::domain::article::ArticleInput;
-use crate::domain::scope::Scope;
 use crate::domain::slug::Slug;
 use crate::state::AppState;
 use crate::store::articles::{self as store, Outcome};
@@ -28,7 +29,7 @@ use crate::store::articles::{self as store, Outcome};
         (status = 201, description = "Created", body = ArticleView,
          headers(("Location" = String), ("ETag" = String))),
         (status = 409, response = Conflict),
-        Body, Scoped, Db,
+        Write,
     ),
     security(("token" = []))
 )]
@@ -36,10 +37,9 @@ use crate::store::articles::{self as store, Outcome};
 pub async fn create_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let write = parse(read_input(&req, payload, &state).await?, None).await?;
     let slug = write.slug.clone();
     let record = run_about(&state, subject(&slug), move |conn| {
@@ -66,7 +66,7 @@ pub async fn create_article(
         (status = 200, description = "Replaced, or unchanged", body = ArticleView, headers(("ETag" = String))),
         (status = 201, description = "Created", body = ArticleView, headers(("Location" = String), ("ETag" = String))),
         (status = 412, response = PreconditionFailed),
-        Body, Scoped, Db,
+        Write,
     ),
     security(("token" = []))
 )]
@@ -74,11 +74,10 @@ pub async fn create_article(
 pub async fn put_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let slug = Slug::parse(&slug)
         .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
         .into_string();
@@ -106,7 +105,7 @@ pub async fn put_article(
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
-        Scoped, Db,
+        Authorized,
     ),
     security(("token" = []))
 )]
@@ -114,10 +113,9 @@ pub async fn put_article(
 pub async fn delete_article(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    _writer: Writer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::ContentWrite)?;
     let slug = path_slug(&slug)?;
     let precondition = precondition(&req)?;
     crate::api::run(&state, move |conn| {
