@@ -47,6 +47,12 @@ pub fn kind(req: &HttpRequest, accepted: &[BodyKind]) -> Result<BodyKind, ApiErr
     })
 }
 
+/// A parser's message without its ` at line L column C` suffix, which means nothing to a client that sent
+/// its document in another shape (front matter, a merged patch).
+pub fn without_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
 /// Reads the whole body, refusing more than `limit` bytes (early, when `Content-Length` says so).
 pub async fn read(
     req: &HttpRequest,
@@ -122,12 +128,7 @@ pub fn front_matter(bytes: &[u8]) -> Result<(Map<String, Value>, String), ApiErr
                 .location()
                 .map(|l| format!(" at line {}", l.line() + 1))
                 .unwrap_or_default();
-            let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = without_position(&e.to_string()).to_owned();
             ApiError::BadRequest(format!(
                 "the front matter is not valid YAML{line}: {message}"
             ))
@@ -174,12 +175,7 @@ pub fn fields<T: DeserializeOwned>(
     }
     serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
+        let message = without_position(&e.inner().to_string()).to_owned();
         // chrono's parse errors do not say what was expected.
         let chrono_errors = [
             "input contains invalid characters",

@@ -266,11 +266,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
 /// Turns serde's message for a well-formed body of the wrong shape into a field error.
 pub fn field_error_from_serde(e: &serde_json::Error) -> problem::FieldError {
     let message = e.to_string();
-    let text = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
+    let text = body::without_position(&message).to_owned();
     if let Some(name) = text
         .strip_prefix("unknown field `")
         .and_then(|r| r.split('`').next())

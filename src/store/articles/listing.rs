@@ -153,25 +153,18 @@ pub(super) fn filtered<'a, ST: 'a>(
     f: &Filters,
 ) -> articles::BoxedQuery<'a, Pg, ST> {
     q = q.filter(sql::<Bool>(&visibility::predicate(visibility)));
+    // Articles with any of these tags (one slug for each of `tags_all`).
+    let tagged = |slugs: Vec<String>| {
+        article_tags::table
+            .inner_join(tags::table)
+            .filter(tags::slug.eq_any(slugs))
+            .select(article_tags::article_id)
+    };
     if !f.tags_any.is_empty() {
-        q = q.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .inner_join(tags::table)
-                    .filter(tags::slug.eq_any(f.tags_any.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
+        q = q.filter(articles::id.eq_any(tagged(f.tags_any.clone())));
     }
     for tag in &f.tags_all {
-        q = q.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .inner_join(tags::table)
-                    .filter(tags::slug.eq(tag.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
+        q = q.filter(articles::id.eq_any(tagged(vec![tag.clone()])));
     }
     if let Some(author) = &f.author {
         q = q.filter(
