@@ -2,18 +2,17 @@
 //! The behaviour is `resource`'s; this file states an author's fields and documents its operations. An author
 //! with articles is not deleted (409).
 
+use actix_web::web::{Path, Payload, Query};
 use actix_web::{delete, get, patch, post, put};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::auth::Writer;
-use super::problem::ApiError;
 use super::resource::{slug_resource_handlers, Resource};
 use super::responses::{Authorized, BadRequest, Conflict, NotFound, PublicRead, Write};
-use super::views::{AuthorListing, AuthorView, Links, Meta};
-use crate::state::AppState;
+use super::views::{AuthorListing, AuthorView};
+use super::{Answer, Ctx};
 use crate::store::authors::{AuthorWrite, Authors};
 
 /// The fields of an author write.
@@ -56,15 +55,6 @@ impl Resource for Authors {
     const FIELDS: &'static [&'static str] = &["name", "slug", "bio", "avatar_url", "website"];
     type Input = AuthorInput;
     type View = AuthorView;
-    type Listing = AuthorListing;
-
-    fn name(input: &mut AuthorInput) -> &mut String {
-        &mut input.name
-    }
-
-    fn given_slug(input: &AuthorInput) -> Option<&str> {
-        input.slug.as_deref()
-    }
 
     fn write(input: AuthorInput, slug: String) -> AuthorWrite {
         AuthorWrite {
@@ -75,30 +65,10 @@ impl Resource for Authors {
             website: input.website,
         }
     }
-
-    fn representation(a: &AuthorWrite) -> Value {
-        json!({"name": a.name, "slug": a.slug, "bio": a.bio, "avatar_url": a.avatar_url, "website": a.website})
-    }
-
-    fn listing(data: Vec<AuthorView>, meta: Meta, links: Links) -> AuthorListing {
-        AuthorListing { data, meta, links }
-    }
 }
 
 slug_resource_handlers! {
-    Authors, tag: "authors", collection: "/authors", item: "/authors/{slug}",
-    input: AuthorInput, view: AuthorView, listing: AuthorListing,
-    slug: "The author's slug", example: "ada", current_slug: "The author's current slug";
-    /// List authors with their counts of public articles.
-    list_authors => "A page of authors";
-    /// One author.
-    get_author => "The author";
-    /// Create an author; its slug (given or derived from the name) must be free.
-    create_author;
-    /// Create or replace the author at this slug; identical content changes nothing.
-    put_author;
-    /// Change some fields (JSON merge patch); may rename the author.
-    patch_author => "The author after the patch", {"bio": "New words."}, {"website": null};
-    /// Delete an author who has no articles.
-    delete_author, (status = 409, response = Conflict);
+    Authors { a: "an", one: "author", many: "authors", at: "/authors", each: "/authors/{slug}", example: "ada" },
+    AuthorInput => AuthorView, AuthorListing, [list_authors, get_author, create_author, put_author, patch_author, delete_author],
+    patch: {"bio": "New words."} or {"website": null}, delete: "Delete an author who has no articles.", (status = 409, response = Conflict)
 }

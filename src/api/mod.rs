@@ -24,6 +24,33 @@ use problem::ApiError;
 
 use crate::state::AppState;
 
+/// What a handler answers.
+pub type Answer = Result<actix_web::HttpResponse, ApiError>;
+
+/// What every handler works with: the request and the shared state, taken as one extractor so that a handler's
+/// signature names only what is particular to it (its authorization, path, query and body).
+pub struct Ctx {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+}
+
+impl actix_web::FromRequest for Ctx {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Ctx, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            req.app_data::<web::Data<AppState>>()
+                .cloned()
+                .map(|state| Ctx {
+                    req: req.clone(),
+                    state,
+                })
+                .ok_or_else(|| ApiError::internal("application state missing")),
+        )
+    }
+}
+
 /// Runs store calls on the blocking pool; whatever error the closure returns comes back as a problem.
 pub async fn run<T, E, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where

@@ -4,10 +4,11 @@
 //! fields and rules by implementing `Resource`; its handlers stay thin and documented on their own.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{Path, Payload, Query};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::IntoParams;
 use validator::Validate;
 
@@ -15,14 +16,15 @@ use super::auth::Writer;
 use super::body::{self, BodyKind};
 use super::listing;
 use super::problem::{ApiError, FieldError, Subject, TxError};
-use super::run_about;
 use super::views::{Links, Meta};
+use super::{run_about, Answer, Ctx};
 use crate::domain::field_error;
 use crate::domain::slug::Slug;
 use crate::state::AppState;
 use crate::store::resource::{self as store, ListQuery, Record, SlugTable, Sort};
 
-/// A slug-addressed resource as the API serves it.
+/// A slug-addressed resource as the API serves it: its names, its fields, and how a valid input becomes a row.
+/// A body's `name` and `slug` fields are handled here for every resource.
 pub trait Resource: SlugTable + 'static {
     /// Its name in messages: `tag`.
     const KIND: &'static str;
@@ -33,17 +35,9 @@ pub trait Resource: SlugTable + 'static {
     /// A write body, with `validator` rules for its fields.
     type Input: DeserializeOwned + Validate;
     type View: Serialize + From<Record<Self::Write>>;
-    type Listing: Serialize;
 
-    fn name(input: &mut Self::Input) -> &mut String;
-    fn given_slug(input: &Self::Input) -> Option<&str>;
-    /// Rules beyond the `validator` attributes.
-    fn check(_input: &Self::Input, _errors: &mut Vec<FieldError>) {}
     /// The row a valid input stores at `slug`.
     fn write(input: Self::Input, slug: String) -> Self::Write;
-    /// The write representation of the current row, which a merge patch applies to.
-    fn representation(current: &Self::Write) -> Value;
-    fn listing(data: Vec<Self::View>, meta: Meta, links: Links) -> Self::Listing;
 }
 
 fn subject<R: Resource>(slug: &str) -> Subject<'_> {
@@ -72,11 +66,12 @@ pub struct ResourceListParams {
     pub hide_empty: Option<String>,
 }
 
-pub async fn list<R: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: web::Query<ResourceListParams>,
-) -> Result<HttpResponse, ApiError> {
+/// A page of the resource; `page` builds the documented page type from its parts.
+pub async fn list<R: Resource, L: Serialize>(
+    Ctx { req, state }: Ctx,
+    params: Query<ResourceListParams>,
+    page: fn(Vec<R::View>, Meta, Links) -> L,
+) -> Answer {
     let query = ListQuery {
         page: listing::integer("page", params.page.as_deref(), 1, 10_000_000, 1)?,
         per_page: listing::integer("per_page", params.per_page.as_deref(), 1, 1000, 100)?,
@@ -96,7 +91,7 @@ pub async fn list<R: Resource>(
     let mut res = HttpResponse::Ok();
     listing::link_header(&mut res, &links);
     let data = counted.rows.into_iter().map(R::View::from).collect();
-    Ok(res.json(R::listing(data, Meta { pagination }, links)))
+    Ok(res.json(page(data, Meta { pagination }, links)))
 }
 
 /// The path's slug, or a 404 for anything that cannot be one.
@@ -106,10 +101,7 @@ fn path_slug<R: Resource>(slug: &str) -> Result<String, ApiError> {
         .map_err(|_| subject::<R>(slug).not_found())
 }
 
-pub async fn get<R: Resource>(
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get<R: Resource>(Ctx { state, .. }: Ctx, slug: Path<String>) -> Answer {
     let slug = path_slug::<R>(&slug)?;
     let lookup = slug.clone();
     let record = run_about(&state, subject::<R>(&slug), move |conn| {
@@ -119,14 +111,25 @@ pub async fn get<R: Resource>(
     Ok(HttpResponse::Ok().json(R::View::from(record)))
 }
 
-/// The write rules every resource shares, then its own; `path` is the slug in a `PUT`'s URL.
-fn to_write<R: Resource>(mut input: R::Input, path: Option<&str>) -> Result<R::Write, ApiError> {
+/// The write rules every resource shares, then its own: `map` holds the body's fields, `path` is the slug in a
+/// `PUT`'s URL.
+fn to_write<R: Resource>(
+    mut map: Map<String, Value>,
+    path: Option<&str>,
+) -> Result<R::Write, ApiError> {
     // Names are stored trimmed, so they are validated trimmed: a blank name is a 422, not a CHECK violation.
-    let name = R::name(&mut input);
-    *name = name.trim().to_owned();
+    if let Some(Value::String(name)) = map.get_mut("name") {
+        *name = name.trim().to_owned();
+    }
+    let name = map
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let given = map.get("slug").and_then(Value::as_str).map(str::to_owned);
+    let input: R::Input = body::fields(map, R::FIELDS, &["name"])?;
     let mut errors = field_error::from_validator(&input);
-    R::check(&input, &mut errors);
-    let slug = match (R::given_slug(&input), path) {
+    let slug = match (given.as_deref(), path) {
         (Some(s), Some(p)) if s != p => {
             errors.push(FieldError::new(
                 "slug",
@@ -143,7 +146,7 @@ fn to_write<R: Resource>(mut input: R::Input, path: Option<&str>) -> Result<R::W
             }
         },
         (None, Some(p)) => Some(p.to_owned()),
-        (None, None) => Slug::derive(R::name(&mut input)).map(Slug::into_string),
+        (None, None) => Slug::derive(&name).map(Slug::into_string),
     };
     if slug.is_none() && errors.is_empty() {
         errors.push(FieldError::new(
@@ -160,7 +163,7 @@ fn to_write<R: Resource>(mut input: R::Input, path: Option<&str>) -> Result<R::W
 
 async fn read_body(
     req: &HttpRequest,
-    payload: web::Payload,
+    payload: Payload,
     state: &AppState,
     kinds: &[BodyKind],
 ) -> Result<serde_json::Map<String, Value>, ApiError> {
@@ -191,14 +194,9 @@ fn written<R: Resource>(created: bool, record: Record<R::Write>) -> HttpResponse
     res.json(R::View::from(record))
 }
 
-pub async fn create<R: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create<R: Resource>(Ctx { req, state }: Ctx, _: Writer, payload: Payload) -> Answer {
     let map = read_body(&req, payload, &state, &[BodyKind::Json]).await?;
-    let write = to_write::<R>(body::fields(map, R::FIELDS, &["name"])?, None)?;
+    let write = to_write::<R>(map, None)?;
     let record = super::run(&state, move |conn| {
         store::create::<R>(conn, &write)
             .map_err(|e| ApiError::from_store(e, subject::<R>(R::slug(&write))))
@@ -207,18 +205,13 @@ pub async fn create<R: Resource>(
     Ok(written::<R>(true, record))
 }
 
-pub async fn put<R: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn put<R: Resource>(cx: Ctx, _: Writer, slug: Path<String>, payload: Payload) -> Answer {
+    let Ctx { req, state } = cx;
     let slug = Slug::parse(&slug)
         .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
         .into_string();
     let map = read_body(&req, payload, &state, &[BodyKind::Json]).await?;
-    let write = to_write::<R>(body::fields(map, R::FIELDS, &["name"])?, Some(&slug))?;
+    let write = to_write::<R>(map, Some(&slug))?;
     let outcome = run_about(&state, subject::<R>(&slug), move |conn| {
         store::put::<R>(conn, &write)
     })
@@ -227,12 +220,12 @@ pub async fn put<R: Resource>(
 }
 
 pub async fn patch<R: Resource>(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+    cx: Ctx,
+    _: Writer,
+    slug: Path<String>,
+    payload: Payload,
+) -> Answer {
+    let Ctx { req, state } = cx;
     let slug = path_slug::<R>(&slug)?;
     let patch = Value::Object(
         read_body(
@@ -246,27 +239,22 @@ pub async fn patch<R: Resource>(
     let lookup = slug.clone();
     let outcome = run_about(&state, subject::<R>(&slug), move |conn| {
         store::update_with::<R, TxError>(conn, &lookup, |current| {
-            let mut merged = R::representation(current);
+            let mut merged =
+                serde_json::to_value(current).map_err(|e| TxError::Api(ApiError::internal(e)))?;
             json_patch::merge(&mut merged, &patch);
             let Value::Object(map) = merged else {
                 return Err(TxError::Api(ApiError::BadRequest(
                     "the patch must be a JSON object".to_owned(),
                 )));
             };
-            body::fields(map, R::FIELDS, &["name"])
-                .and_then(|input| to_write::<R>(input, None))
-                .map_err(TxError::Api)
+            to_write::<R>(map, None).map_err(TxError::Api)
         })
     })
     .await?;
     Ok(written::<R>(false, outcome.into_inner()))
 }
 
-pub async fn delete<R: Resource>(
-    state: web::Data<AppState>,
-    _writer: Writer,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete<R: Resource>(Ctx { state, .. }: Ctx, _: Writer, slug: Path<String>) -> Answer {
     let slug = path_slug::<R>(&slug)?;
     let lookup = slug.clone();
     run_about(&state, subject::<R>(&slug), move |conn| {
@@ -277,52 +265,45 @@ pub async fn delete<R: Resource>(
 }
 
 /// The six documented handlers of a slug-addressed resource (list, get, create, put, patch, delete), each a
-/// line over the generic functions above. The invocation states what differs: the route, the types, and every
-/// text of the resource's documentation, so each resource is documented in its own words.
+/// line over the generic functions above, documented in the resource's own words: `a`, `one` and `many` name
+/// it ("a", "tag", "tags"), `at` and `each` are its routes, and the patch examples and delete summary are its own.
 macro_rules! slug_resource_handlers {
     (
-        $R:ty, tag: $tag:tt, collection: $collection:tt, item: $item:tt,
-        input: $Input:ty, view: $View:ty, listing: $Listing:ty,
-        slug: $slug_doc:tt, example: $example:tt, current_slug: $current_doc:tt;
-        $(#[doc = $list_doc:literal])+ $list:ident => $list_200:tt;
-        $(#[doc = $get_doc:literal])+ $get:ident => $get_200:tt;
-        $(#[doc = $create_doc:literal])+ $create:ident;
-        $(#[doc = $put_doc:literal])+ $put:ident;
-        $(#[doc = $patch_doc:literal])+ $patch:ident => $patch_200:tt, $merge_example:tt, $json_example:tt;
-        $(#[doc = $delete_doc:literal])+ $delete:ident $(, $delete_extra:tt)*;
+        $R:ty { a: $a:tt, one: $one:tt, many: $many:tt, at: $at:tt, each: $each:tt, example: $example:tt },
+        $Input:ty => $View:ty, $Listing:ident, [$list:ident, $get:ident, $create:ident, $put:ident, $patch:ident, $delete:ident],
+        patch: $merge_example:tt or $json_example:tt, delete: $delete_summary:tt $(, $delete_extra:tt)*
     ) => {
-        $(#[doc = $list_doc])+
         #[utoipa::path(
-            tag = $tag,
+            tag = $many,
+            summary = concat!("List ", $many, " with their counts of public articles."),
             params($crate::api::resource::ResourceListParams),
-            responses((status = 200, description = $list_200, body = $Listing), (status = 400, response = BadRequest), PublicRead)
+            responses(
+                (status = 200, description = concat!("A page of ", $many), body = $Listing),
+                (status = 400, response = BadRequest), PublicRead,
+            )
         )]
-        #[get($collection)]
-        pub async fn $list(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<AppState>,
-            params: actix_web::web::Query<$crate::api::resource::ResourceListParams>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::list::<$R>(req, state, params).await
+        #[get($at)]
+        pub async fn $list(cx: Ctx, params: Query<$crate::api::resource::ResourceListParams>) -> Answer {
+            $crate::api::resource::list::<$R, _>(cx, params, |data, meta, links| $Listing { data, meta, links }).await
         }
 
-        $(#[doc = $get_doc])+
         #[utoipa::path(
-            tag = $tag,
-            params(("slug" = String, Path, description = $slug_doc, example = $example)),
-            responses((status = 200, description = $get_200, body = $View), (status = 404, response = NotFound), PublicRead)
+            tag = $many,
+            summary = concat!("One ", $one, "."),
+            params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), example = $example)),
+            responses(
+                (status = 200, description = concat!("The ", $one), body = $View),
+                (status = 404, response = NotFound), PublicRead,
+            )
         )]
-        #[get($item)]
-        pub async fn $get(
-            state: actix_web::web::Data<AppState>,
-            slug: actix_web::web::Path<String>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::get::<$R>(state, slug).await
+        #[get($each)]
+        pub async fn $get(cx: Ctx, slug: Path<String>) -> Answer {
+            $crate::api::resource::get::<$R>(cx, slug).await
         }
 
-        $(#[doc = $create_doc])+
         #[utoipa::path(
-            tag = $tag,
+            tag = $many,
+            summary = concat!("Create ", $a, " ", $one, "; its slug (given or derived from the name) must be free."),
             request_body = $Input,
             responses(
                 (status = 201, description = "Created", body = $View, headers(("Location" = String))),
@@ -330,20 +311,15 @@ macro_rules! slug_resource_handlers {
             ),
             security(("token" = []))
         )]
-        #[post($collection)]
-        pub async fn $create(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<AppState>,
-            writer: Writer,
-            payload: actix_web::web::Payload,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::create::<$R>(req, state, writer, payload).await
+        #[post($at)]
+        pub async fn $create(cx: Ctx, writer: Writer, payload: Payload) -> Answer {
+            $crate::api::resource::create::<$R>(cx, writer, payload).await
         }
 
-        $(#[doc = $put_doc])+
         #[utoipa::path(
-            tag = $tag,
-            params(("slug" = String, Path, description = $slug_doc)),
+            tag = $many,
+            summary = concat!("Create or replace the ", $one, " at this slug; identical content changes nothing."),
+            params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"))),
             request_body = $Input,
             responses(
                 (status = 200, description = "Replaced, or unchanged", body = $View),
@@ -352,63 +328,43 @@ macro_rules! slug_resource_handlers {
             ),
             security(("token" = []))
         )]
-        #[put($item)]
-        pub async fn $put(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<AppState>,
-            writer: Writer,
-            slug: actix_web::web::Path<String>,
-            payload: actix_web::web::Payload,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::put::<$R>(req, state, writer, slug, payload).await
+        #[put($each)]
+        pub async fn $put(cx: Ctx, writer: Writer, slug: Path<String>, payload: Payload) -> Answer {
+            $crate::api::resource::put::<$R>(cx, writer, slug, payload).await
         }
 
-        $(#[doc = $patch_doc])+
         #[utoipa::path(
-            tag = $tag,
-            params(("slug" = String, Path, description = $current_doc)),
+            tag = $many,
+            summary = concat!("Change some fields (JSON merge patch); may rename the ", $one, "."),
+            params(("slug" = String, Path, description = concat!("The ", $one, "'s current slug"))),
             request_body(content(
                 (Object = "application/merge-patch+json", example = json!($merge_example)),
                 (Object = "application/json", example = json!($json_example)),
             )),
             responses(
-                (status = 200, description = $patch_200, body = $View),
-                (status = 404, response = NotFound),
-                (status = 409, response = Conflict),
-                Write,
+                (status = 200, description = concat!("The ", $one, " after the patch"), body = $View),
+                (status = 404, response = NotFound), (status = 409, response = Conflict), Write,
             ),
             security(("token" = []))
         )]
-        #[patch($item)]
-        pub async fn $patch(
-            req: actix_web::HttpRequest,
-            state: actix_web::web::Data<AppState>,
-            writer: Writer,
-            slug: actix_web::web::Path<String>,
-            payload: actix_web::web::Payload,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::patch::<$R>(req, state, writer, slug, payload).await
+        #[patch($each)]
+        pub async fn $patch(cx: Ctx, writer: Writer, slug: Path<String>, payload: Payload) -> Answer {
+            $crate::api::resource::patch::<$R>(cx, writer, slug, payload).await
         }
 
-        $(#[doc = $delete_doc])+
         #[utoipa::path(
-            tag = $tag,
-            params(("slug" = String, Path, description = $slug_doc)),
+            tag = $many,
+            summary = $delete_summary,
+            params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"))),
             responses(
                 (status = 204, description = "Deleted"),
-                (status = 404, response = NotFound),
-                $($delete_extra,)*
-                Authorized,
+                (status = 404, response = NotFound), $($delete_extra,)* Authorized,
             ),
             security(("token" = []))
         )]
-        #[delete($item)]
-        pub async fn $delete(
-            state: actix_web::web::Data<AppState>,
-            writer: Writer,
-            slug: actix_web::web::Path<String>,
-        ) -> Result<actix_web::HttpResponse, ApiError> {
-            $crate::api::resource::delete::<$R>(state, writer, slug).await
+        #[delete($each)]
+        pub async fn $delete(cx: Ctx, writer: Writer, slug: Path<String>) -> Answer {
+            $crate::api::resource::delete::<$R>(cx, writer, slug).await
         }
     };
 }

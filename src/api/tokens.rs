@@ -1,7 +1,8 @@
 //! `/api/v1/tokens`: API tokens, for `admin` tokens only. A secret is shown once, when its token is created.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::web::{Path, Payload};
+use actix_web::{delete, get, post, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,9 +13,9 @@ use super::body::{self, BodyKind};
 use super::problem::{ApiError, FieldError};
 use super::responses::{Authorized, NotFound, ScopedRead, Write};
 use super::views::{CreatedTokenView, TokenList, TokenView};
+use super::{Answer, Ctx};
 use crate::domain::field_error;
 use crate::domain::scope::Scope;
-use crate::state::AppState;
 use crate::store::tokens as store;
 
 /// A new token.
@@ -52,11 +53,9 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
     security(("token" = []))
 )]
 #[get("/tokens")]
-pub async fn list_tokens(
-    state: web::Data<AppState>,
-    _admin: Admin,
-) -> Result<HttpResponse, ApiError> {
-    let tokens = super::run(&state, store::list).await?;
+pub async fn list_tokens(cx: Ctx, _: Admin) -> Answer {
+    let state = &cx.state;
+    let tokens = super::run(state, store::list).await?;
     Ok(HttpResponse::Ok()
         .insert_header(no_store())
         .json(TokenList {
@@ -75,12 +74,7 @@ pub async fn list_tokens(
     security(("token" = []))
 )]
 #[post("/tokens")]
-pub async fn create_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _admin: Admin,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_token(Ctx { req, state }: Ctx, _: Admin, payload: Payload) -> Answer {
     body::kind(&req, &[BodyKind::Json])?;
     let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
     let input: TokenInput =
@@ -135,14 +129,11 @@ pub async fn create_token(
     security(("token" = []))
 )]
 #[delete("/tokens/{id}")]
-pub async fn revoke_token(
-    state: web::Data<AppState>,
-    _admin: Admin,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_token(cx: Ctx, _: Admin, id: Path<String>) -> Answer {
+    let state = &cx.state;
     let missing = || ApiError::NotFound(format!("no token has the id `{id}`"));
     let uuid = uuid::Uuid::parse_str(&id).map_err(|_| missing())?;
-    let revoked = super::run(&state, move |conn| store::revoke(conn, uuid)).await?;
+    let revoked = super::run(state, move |conn| store::revoke(conn, uuid)).await?;
     if revoked {
         Ok(HttpResponse::NoContent().finish())
     } else {

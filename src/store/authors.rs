@@ -10,7 +10,9 @@ use crate::db::schema::authors;
 pub struct Authors;
 
 /// What an author write stores.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = authors, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct AuthorWrite {
     pub slug: String,

@@ -38,7 +38,7 @@ pub struct ListQuery {
 /// The diesel side of one slug-addressed table; implemented with `slug_table!`.
 pub trait SlugTable {
     /// The columns a write sets (slug included).
-    type Write: Clone + PartialEq + Send + 'static;
+    type Write: Clone + PartialEq + serde::Serialize + Send + 'static;
     fn slug(w: &Self::Write) -> &str;
     /// Inserts unless the slug is taken; true when it inserted.
     fn insert(conn: &mut PgConnection, w: &Self::Write) -> QueryResult<bool>;

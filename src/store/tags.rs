@@ -9,7 +9,9 @@ use crate::db::schema::tags;
 pub struct Tags;
 
 /// What a tag write stores.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = tags, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
 pub struct TagWrite {
     pub slug: String,

@@ -1,6 +1,7 @@
 //! Article listings: `/articles` and `/featured`, in pages or by cursor, as cards or sparse fieldsets.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::web::Query;
+use actix_web::{get, HttpResponse};
 use chrono::Utc;
 use serde_json::Value;
 
@@ -10,17 +11,16 @@ use crate::api::listing;
 use crate::api::problem::ApiError;
 use crate::api::responses::{BadRequest, ScopedRead};
 use crate::api::views::{sparse, ArticleListing, ArticleView, Meta};
-use crate::state::AppState;
+use crate::api::{Answer, Ctx};
 use crate::store::articles::{self as store, Window};
 
 async fn respond_listing(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    Ctx { req, state }: Ctx,
     caller: Caller,
     params: ArticleListParams,
     default_per_page: i64,
     featured: Option<bool>,
-) -> Result<HttpResponse, ApiError> {
+) -> Answer {
     let secret = state.cursor_secret().await?;
     let parsed = parse(&params, &caller, &secret, default_per_page, featured)?;
     let query = parsed.query.clone();
@@ -77,13 +77,8 @@ async fn respond_listing(
     security((), ("token" = []))
 )]
 #[get("/articles")]
-pub async fn list_articles(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    params: web::Query<ArticleListParams>,
-) -> Result<HttpResponse, ApiError> {
-    respond_listing(req, state, caller, params.into_inner(), 10, None).await
+pub async fn list_articles(cx: Ctx, caller: Caller, params: Query<ArticleListParams>) -> Answer {
+    respond_listing(cx, caller, params.into_inner(), 10, None).await
 }
 
 /// Featured articles: the same as `/articles?featured=true`, three per page by default.
@@ -100,16 +95,15 @@ pub async fn list_articles(
 )]
 #[get("/featured")]
 pub async fn list_featured_articles(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    cx: Ctx,
     caller: Caller,
-    params: web::Query<ArticleListParams>,
-) -> Result<HttpResponse, ApiError> {
+    params: Query<ArticleListParams>,
+) -> Answer {
     let params = params.into_inner();
     if params.featured.is_some() {
         return Err(ApiError::BadRequest(
             "query parameter `featured` is implied by /featured; use /articles?featured=false for the others".to_owned(),
         ));
     }
-    respond_listing(req, state, caller, params, 3, Some(true)).await
+    respond_listing(cx, caller, params, 3, Some(true)).await
 }

@@ -2,7 +2,8 @@
 //! transaction that locks the article, so a concurrent write is never lost or merged into.
 
 use actix_web::http::StatusCode;
-use actix_web::{patch, web, HttpRequest, HttpResponse};
+use actix_web::patch;
+use actix_web::web::{Path, Payload};
 use serde_json::{json, Map, Value};
 
 use super::conditional::precondition;
@@ -12,10 +13,9 @@ use crate::api::auth::Writer;
 use crate::api::body::{self, BodyKind};
 use crate::api::problem::{ApiError, TxError};
 use crate::api::responses::{Conflict, NotFound, PreconditionFailed, Write};
-use crate::api::run_about;
 use crate::api::views::ArticleView;
+use crate::api::{run_about, Answer, Ctx};
 use crate::domain::article::{ArticleInput, ArticleWrite};
-use crate::state::AppState;
 use crate::store::articles::{self as store, ArticleRecord, Precondition};
 
 /// The write representation of a stored article: what a merge patch applies to.
@@ -79,13 +79,8 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
     security(("token" = []))
 )]
 #[patch("/articles/{slug}")]
-pub async fn patch_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn patch_article(cx: Ctx, _: Writer, slug: Path<String>, payload: Payload) -> Answer {
+    let Ctx { req, state } = cx;
     let slug = path_slug(&slug)?;
     body::kind(&req, &[BodyKind::MergePatch, BodyKind::Json])?;
     let precondition = precondition(&req)?;

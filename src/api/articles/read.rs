@@ -1,7 +1,8 @@
 //! Single-article reads: the whole article with its neighbours (a former slug answers 301), and related articles.
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::web::{Path, Query};
+use actix_web::{get, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -14,6 +15,7 @@ use crate::api::listing;
 use crate::api::problem::ApiError;
 use crate::api::responses::{BadRequest, NotFound, TokenRead};
 use crate::api::views::{ArticleList, ArticleView, NeighbourView};
+use crate::api::{Answer, Ctx};
 use crate::domain::article::{ReadStatus, Visibility};
 use crate::domain::scope::Scope;
 use crate::state::AppState;
@@ -63,15 +65,12 @@ fn single_read_visibility(caller: &Caller) -> Visibility {
     security((), ("token" = []))
 )]
 #[get("/articles/{slug}")]
-pub async fn get_article(
-    state: web::Data<AppState>,
-    caller: Caller,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_article(cx: Ctx, caller: Caller, slug: Path<String>) -> Answer {
+    let state = &cx.state;
     let slug = path_slug(&slug)?;
     let visibility = single_read_visibility(&caller);
     let lookup = slug.clone();
-    let (found, renamed) = crate::api::run(&state, move |conn| {
+    let (found, renamed) = crate::api::run(state, move |conn| {
         let found = store::get(conn, visibility, &lookup)?;
         let renamed = match found {
             Some(_) => None,
@@ -91,7 +90,7 @@ pub async fn get_article(
             None => Err(subject(&slug).not_found()),
         };
     };
-    let view = full_view(&state, record).await?;
+    let view = full_view(state, record).await?;
     Ok(article_response(HttpResponse::Ok(), &view))
 }
 
@@ -118,16 +117,17 @@ pub struct RelatedParams {
 )]
 #[get("/articles/{slug}/related")]
 pub async fn list_related_articles(
-    state: web::Data<AppState>,
+    cx: Ctx,
     caller: Caller,
-    slug: web::Path<String>,
-    params: web::Query<RelatedParams>,
-) -> Result<HttpResponse, ApiError> {
+    slug: Path<String>,
+    params: Query<RelatedParams>,
+) -> Answer {
+    let state = &cx.state;
     let limit = listing::integer("limit", params.limit.as_deref(), 1, 20, 3)?;
     let slug = path_slug(&slug)?;
     let visibility = single_read_visibility(&caller);
     let lookup = slug.clone();
-    let rows = crate::api::run(&state, move |conn| {
+    let rows = crate::api::run(state, move |conn| {
         let Some(article) = store::get(conn, visibility, &lookup)? else {
             return Ok(None);
         };

@@ -1,7 +1,8 @@
 //! Creating, replacing and deleting articles.
 
 use actix_web::http::StatusCode;
-use actix_web::{delete, post, put, web, HttpRequest, HttpResponse};
+use actix_web::web::{Path, Payload};
+use actix_web::{delete, post, put, HttpResponse};
 
 use super::conditional::precondition;
 use super::input::{parse, read_input, written};
@@ -11,11 +12,10 @@ use crate::api::problem::ApiError;
 use crate::api::responses::{
     Authorized, BadRequest, Conflict, NotFound, PreconditionFailed, Write,
 };
-use crate::api::run_about;
 use crate::api::views::ArticleView;
+use crate::api::{run_about, Answer, Ctx};
 use crate::domain::article::ArticleInput;
 use crate::domain::slug::Slug;
-use crate::state::AppState;
 use crate::store::articles::{self as store, Outcome};
 
 /// Create an article. Its slug (given or derived from the title) must be free.
@@ -34,12 +34,7 @@ use crate::store::articles::{self as store, Outcome};
     security(("token" = []))
 )]
 #[post("/articles")]
-pub async fn create_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_article(Ctx { req, state }: Ctx, _: Writer, payload: Payload) -> Answer {
     let write = parse(read_input(&req, payload, &state).await?, None).await?;
     let slug = write.slug.clone();
     let record = run_about(&state, subject(&slug), move |conn| {
@@ -71,13 +66,8 @@ pub async fn create_article(
     security(("token" = []))
 )]
 #[put("/articles/{slug}")]
-pub async fn put_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    slug: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn put_article(cx: Ctx, _: Writer, slug: Path<String>, payload: Payload) -> Answer {
+    let Ctx { req, state } = cx;
     let slug = Slug::parse(&slug)
         .map_err(|e| ApiError::field("slug", "format", e.to_string()))?
         .into_string();
@@ -110,12 +100,7 @@ pub async fn put_article(
     security(("token" = []))
 )]
 #[delete("/articles/{slug}")]
-pub async fn delete_article(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _writer: Writer,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_article(Ctx { req, state }: Ctx, _: Writer, slug: Path<String>) -> Answer {
     let slug = path_slug(&slug)?;
     let precondition = precondition(&req)?;
     crate::api::run(&state, move |conn| {
