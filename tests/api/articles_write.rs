@@ -217,6 +217,21 @@ async fn post_creates_with_a_derived_slug_and_conflicts_on_a_taken_one() {
     assert_eq!(cafe.json()["slug"], "cafe");
 }
 
+/// `PATCH` with an `application/merge-patch+json` body.
+async fn merge_patch(
+    app: &TestApp,
+    w: &str,
+    slug: &str,
+    body: serde_json::Value,
+) -> crate::helpers::Response {
+    let req = bearer(
+        app.request(Method::PATCH, &format!("/api/v1/articles/{slug}")),
+        w,
+    );
+    app.send_text(req, "application/merge-patch+json", &body.to_string())
+        .await
+}
+
 #[actix_web::test]
 async fn patch_renames_and_the_old_slug_redirects() {
     let app = TestApp::spawn().await;
@@ -227,23 +242,9 @@ async fn patch_renames_and_the_old_slug_redirects() {
             .status,
         201
     );
-    assert_eq!(
-        app.put_article(&w, "other", &article("Other")).await.status,
-        201
-    );
-    let patch = |slug: &str, body: serde_json::Value| {
-        let req = bearer(
-            app.request(Method::PATCH, &format!("/api/v1/articles/{slug}")),
-            &w,
-        )
-        .insert_header(("Content-Type", "application/merge-patch+json"));
-        let app = &app;
-        async move {
-            app.send_text(req, "application/merge-patch+json", &body.to_string())
-                .await
-        }
-    };
-    let res = patch(
+    let res = merge_patch(
+        &app,
+        &w,
         "old-name",
         json!({"slug": "new-name", "featured": true, "summary": "Custom."}),
     )
@@ -270,34 +271,15 @@ async fn patch_renames_and_the_old_slug_redirects() {
     assert_eq!(moved.header("location"), Some("/api/v1/articles/new-name"));
 
     // `null` returns a field to its default: the summary follows the body again.
-    let res = patch(
-        "new-name",
-        json!({"summary": null, "body_markdown": "Fresh words here."}),
-    )
-    .await
-    .json();
-    assert_eq!(res["summary"], "Fresh words here.");
-
-    patch("new-name", json!({"slug": "other"}))
-        .await
-        .problem(409, "/problems/conflict");
-    patch("nowhere", json!({"featured": true}))
-        .await
-        .problem(404, "/problems/not-found");
-    patch("new-name", json!({"title": ""}))
-        .await
-        .problem(422, "/problems/validation");
-    patch("new-name", json!({"colour": "red"}))
-        .await
-        .problem(422, "/problems/validation");
-    let wrong_type = app
-        .send_text(
-            bearer(app.request(Method::PATCH, "/api/v1/articles/new-name"), &w),
-            "text/plain",
-            "{}",
+    let res = app
+        .patch_article(
+            &w,
+            "new-name",
+            &json!({"summary": null, "body_markdown": "Fresh words here."}),
         )
-        .await;
-    wrong_type.problem(415, "/problems/unsupported-media-type");
+        .await
+        .json();
+    assert_eq!(res["summary"], "Fresh words here.");
 
     // Taking a slug that used to redirect makes it the new article's own.
     assert_eq!(
@@ -309,6 +291,45 @@ async fn patch_renames_and_the_old_slug_redirects() {
     assert_eq!(
         app.get("/api/v1/articles/old-name").await.json()["title"],
         "Reborn"
+    );
+}
+
+#[actix_web::test]
+async fn patches_that_cannot_apply_are_clear_problems() {
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    assert_eq!(
+        app.put_article(&w, "mine", &article("Mine")).await.status,
+        201
+    );
+    assert_eq!(
+        app.put_article(&w, "other", &article("Other")).await.status,
+        201
+    );
+    merge_patch(&app, &w, "mine", json!({"slug": "other"}))
+        .await
+        .problem(409, "/problems/conflict");
+    merge_patch(&app, &w, "nowhere", json!({"featured": true}))
+        .await
+        .problem(404, "/problems/not-found");
+    merge_patch(&app, &w, "mine", json!({"title": ""}))
+        .await
+        .problem(422, "/problems/validation");
+    merge_patch(&app, &w, "mine", json!({"colour": "red"}))
+        .await
+        .problem(422, "/problems/validation");
+    let wrong_type = app
+        .send_text(
+            bearer(app.request(Method::PATCH, "/api/v1/articles/mine"), &w),
+            "text/plain",
+            "{}",
+        )
+        .await;
+    wrong_type.problem(415, "/problems/unsupported-media-type");
+    let unchanged = app.get_article("mine").await.json();
+    assert_eq!(
+        (unchanged["version"].clone(), unchanged["title"].clone()),
+        (json!(1), json!("Mine"))
     );
 }
 
@@ -375,58 +396,72 @@ async fn delete_and_preconditions() {
         .problem(404, "/problems/not-found");
 }
 
+/// `PUT /api/v1/articles/bad` with this content type and raw body.
+async fn put_raw(
+    app: &TestApp,
+    w: &str,
+    content_type: &str,
+    body: String,
+) -> crate::helpers::Response {
+    let req = bearer(app.request(Method::PUT, "/api/v1/articles/bad"), w);
+    app.send_text(req, content_type, &body).await
+}
+
+/// The `field` of each error of a validation problem, in order.
+fn error_fields(doc: &serde_json::Value) -> Vec<&str> {
+    doc["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str())
+        .collect()
+}
+
 #[actix_web::test]
-async fn bad_bodies_are_clear_4xx() {
+async fn malformed_unreadable_and_oversized_bodies_are_400_413_415() {
     let app = TestApp::spawn().await;
     let w = app.token(&["content:write"]);
-    let put = |content_type: &'static str, body: String| {
-        let req = bearer(app.request(Method::PUT, "/api/v1/articles/bad"), &w);
-        let app = &app;
-        async move { app.send_text(req, content_type, &body).await }
-    };
-    put("application/json", "{\"title\": ".to_owned())
+    let json = "application/json";
+    put_raw(&app, &w, json, "{\"title\": ".to_owned())
         .await
         .problem(400, "/problems/bad-request");
-    put("application/json", "[1, 2]".to_owned())
+    put_raw(&app, &w, json, "[1, 2]".to_owned())
         .await
         .problem(400, "/problems/bad-request");
-    put("application/xml", "<a/>".to_owned())
+    put_raw(&app, &w, "application/xml", "<a/>".to_owned())
         .await
         .problem(415, "/problems/unsupported-media-type");
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-    put("application/json", deep)
+    put_raw(&app, &w, json, deep)
         .await
         .problem(400, "/problems/bad-request");
     let huge = json!({"title": "Big", "body_markdown": "x".repeat(3 * 1024 * 1024)}).to_string();
-    put("application/json", huge)
+    put_raw(&app, &w, json, huge)
         .await
         .problem(413, "/problems/payload-too-large");
+    assert_eq!(app.get("/api/v1/articles?status=any").await.status, 401);
+    assert!(
+        slugs(&app.get("/api/v1/articles").await.json()).is_empty(),
+        "nothing was written"
+    );
+}
 
-    let doc = put(
-        "application/json",
-        json!({"title": "T", "body_markdown": "x", "colour": "red", "tittle": "T"}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
-    let fields: Vec<&str> = doc["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
-    assert_eq!(fields, ["colour", "tittle"]);
-    assert_eq!(doc["errors"][0]["code"], "unknown_field");
-
-    let doc = put("application/json", json!({"title": "x".repeat(201), "body_markdown": "x", "summary": "s".repeat(501),
-        "status": "scheduled", "slug": "Bad Slug", "tags": ["ok", ""], "seo": {"canonical_url": "javascript:alert(1)"}}).to_string())
+#[actix_web::test]
+async fn unknown_and_invalid_fields_are_each_named() {
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    let put = |body: serde_json::Value| put_raw(&app, &w, "application/json", body.to_string());
+    let doc = put(json!({"title": "T", "body_markdown": "x", "colour": "red", "tittle": "T"}))
         .await
         .problem(422, "/problems/validation");
-    let fields: Vec<&str> = doc["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    assert_eq!(error_fields(&doc), ["colour", "tittle"]);
+    assert_eq!(doc["errors"][0]["code"], "unknown_field");
+
+    let doc = put(json!({"title": "x".repeat(201), "body_markdown": "x", "summary": "s".repeat(501),
+        "status": "scheduled", "slug": "Bad Slug", "tags": ["ok", ""], "seo": {"canonical_url": "javascript:alert(1)"}}))
+        .await
+        .problem(422, "/problems/validation");
+    let fields = error_fields(&doc);
     for f in [
         "title",
         "summary",
@@ -441,13 +476,32 @@ async fn bad_bodies_are_clear_4xx() {
         doc["detail"],
         format!("{} fields are invalid", fields.len())
     );
+    put(json!({"title": " ", "body_markdown": "x"}))
+        .await
+        .problem(422, "/problems/validation");
+    let doc = put(json!({"title": "T", "body_markdown": "x", "featured": "yes"}))
+        .await
+        .problem(422, "/problems/validation");
+    assert_eq!(doc["errors"][0]["field"], "featured");
+    let doc = put(json!({"title": "T", "body_markdown": "x", "slug": "other"}))
+        .await
+        .problem(422, "/problems/validation");
+    assert_eq!(doc["errors"][0]["code"], "mismatch");
+    assert!(
+        slugs(&app.get("/api/v1/articles").await.json()).is_empty(),
+        "nothing was written"
+    );
+}
 
+#[actix_web::test]
+async fn values_the_store_cannot_hold_are_refused_before_it() {
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    let put = |body: serde_json::Value| put_raw(&app, &w, "application/json", body.to_string());
     // Dates RFC 3339 cannot write back (years outside 0001-9999 in UTC) are refused.
     let doc = put(
-        "application/json",
         json!({"title": "T", "body_markdown": "x", "status": "published",
-        "published_at": "0000-01-01T00:00:00+23:59"})
-        .to_string(),
+        "published_at": "0000-01-01T00:00:00+23:59"}),
     )
     .await
     .problem(422, "/problems/validation");
@@ -455,55 +509,23 @@ async fn bad_bodies_are_clear_4xx() {
     app.get("/api/v1/articles?published_after=9999-12-31T23:59:59-23:59")
         .await
         .problem(400, "/problems/bad-request");
-    put(
-        "application/json",
-        json!({"title": " ", "body_markdown": "x"}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
-
-    let doc = put(
-        "application/json",
-        json!({"title": "T\u{0}", "body_markdown": "x"}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
+    let doc = put(json!({"title": "T\u{0}", "body_markdown": "x"}))
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["field"], "title");
-    let doc = put(
-        "application/json",
-        json!({"title": "T", "body_markdown": "x", "featured": "yes"}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
-    assert_eq!(doc["errors"][0]["field"], "featured");
-    let doc = put(
-        "application/json",
-        json!({"title": "T", "body_markdown": "x", "authors": ["ghost"]}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
+    let doc = put(json!({"title": "T", "body_markdown": "x", "authors": ["ghost"]}))
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(
         doc["errors"][0],
         json!({"field": "authors[0]", "code": "not_found", "message": "no author has the slug `ghost`"})
     );
     let many: Vec<String> = (0..10_000).map(|i| format!("tag {i}")).collect();
-    put(
-        "application/json",
-        json!({"title": "T", "body_markdown": "x", "tags": many}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
-    let doc = put(
-        "application/json",
-        json!({"title": "T", "body_markdown": "x", "slug": "other"}).to_string(),
-    )
-    .await
-    .problem(422, "/problems/validation");
-    assert_eq!(doc["errors"][0]["code"], "mismatch");
-    assert_eq!(app.get("/api/v1/articles?status=any").await.status, 401);
-    assert_eq!(
-        slugs(&app.get("/api/v1/articles").await.json()),
-        Vec::<String>::new(),
+    put(json!({"title": "T", "body_markdown": "x", "tags": many}))
+        .await
+        .problem(422, "/problems/validation");
+    assert!(
+        slugs(&app.get("/api/v1/articles").await.json()).is_empty(),
         "nothing was written"
     );
 }

@@ -4,7 +4,31 @@ use actix_web::http::Method;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{bearer, TestApp};
+use crate::helpers::{bearer, Response, TestApp};
+
+const CONTESTED: &str = "/api/v1/articles/contested";
+
+/// Request `i` of a round: a PUT, a PATCH or a DELETE, every other one conditional on `etag`.
+async fn contested_request(app: &TestApp, w: &str, etag: &str, i: usize) -> (String, Response) {
+    let method = [Method::PUT, Method::PATCH, Method::DELETE][i % 3].clone();
+    let mut req = bearer(app.request(method.clone(), CONTESTED), w);
+    if i % 2 == 0 {
+        req = req.insert_header(("If-Match", etag.to_owned()));
+    }
+    let res = match i % 3 {
+        0 => {
+            let body = json!({"title": format!("Put {i}"), "body_markdown": "x"});
+            app.send_json(req, &body).await
+        }
+        1 => {
+            let body = json!({"title": format!("Patch {i}")}).to_string();
+            app.send_text(req, "application/merge-patch+json", &body)
+                .await
+        }
+        _ => app.send(req).await,
+    };
+    (format!("{method} {i}"), res)
+}
 
 #[actix_web::test]
 async fn concurrent_put_patch_delete_of_one_slug_leave_a_requested_state() {
@@ -20,49 +44,7 @@ async fn concurrent_put_patch_delete_of_one_slug_leave_a_requested_state() {
             .await;
         assert!(created.status.is_success());
         let etag = created.header("etag").unwrap_or_default().to_owned();
-        let requests = (0..12).map(|i| {
-            let (app, w, etag) = (&app, w.clone(), etag.clone());
-            async move {
-                let with_if_match = |req: awc::ClientRequest| {
-                    if i % 2 == 0 {
-                        req.insert_header(("If-Match", etag.clone()))
-                    } else {
-                        req
-                    }
-                };
-                let path = "/api/v1/articles/contested";
-                match i % 3 {
-                    0 => {
-                        let req = with_if_match(bearer(app.request(Method::PUT, path), &w));
-                        (
-                            format!("put {i}"),
-                            app.send_json(
-                                req,
-                                &json!({"title": format!("Put {i}"), "body_markdown": "x"}),
-                            )
-                            .await,
-                        )
-                    }
-                    1 => {
-                        let req = with_if_match(bearer(app.request(Method::PATCH, path), &w));
-                        (
-                            format!("patch {i}"),
-                            app.send_text(
-                                req,
-                                "application/merge-patch+json",
-                                &json!({"title": format!("Patch {i}")}).to_string(),
-                            )
-                            .await,
-                        )
-                    }
-                    _ => (
-                        format!("delete {i}"),
-                        app.send(with_if_match(bearer(app.request(Method::DELETE, path), &w)))
-                            .await,
-                    ),
-                }
-            }
-        });
+        let requests = (0..12).map(|i| contested_request(&app, &w, &etag, i));
         let results = join_all(requests).await;
         let mut versions = Vec::new();
         let mut titles = vec!["Start".to_owned()];
