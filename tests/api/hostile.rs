@@ -12,7 +12,7 @@ const CONTESTED: &str = "/api/v1/articles/contested";
 async fn contested_request(app: &TestApp, w: &str, etag: &str, i: usize) -> (String, Response) {
     let method = [Method::PUT, Method::PATCH, Method::DELETE][i % 3].clone();
     let mut req = bearer(app.request(method.clone(), CONTESTED), w);
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         req = req.insert_header(("If-Match", etag.to_owned()));
     }
     let res = match i % 3 {
