@@ -89,6 +89,12 @@ pub struct Config {
     )]
     pub read_rate_limit: u32,
 
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client: addresses or CIDR blocks, comma
+    /// separated. Empty (the default): those headers are ignored and the peer address is the client.
+    #[arg(long, env = "FOLIO_TRUSTED_PROXIES", global = true, value_delimiter = ',',
+          value_parser = crate::client::parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
     #[arg(
         long,

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -1,5 +1,6 @@
 //! The `folio` command line: a thin layer over the library.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -155,17 +156,29 @@ async fn token(pool: Pool, cmd: TokenCommand) -> Result<(), String> {
             })
             .await
             .map_err(|e| e.to_string())?;
-            println!("{secret}");
-            println!("id: {}", token.id);
-            println!("scopes: {}", token.scopes.join(", "));
+            // The secret must reach stdout; once it has, a reader that stopped listening (`| head -1`) is fine.
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{secret}")
+                .and_then(|()| out.flush())
+                .map_err(|e| {
+                    format!(
+                        "token {} was created, but its secret could not be printed: {e}",
+                        token.id
+                    )
+                })?;
+            let rest = writeln!(out, "id: {}", token.id)
+                .and_then(|()| writeln!(out, "scopes: {}", token.scopes.join(", ")));
+            quiet_on_broken_pipe(rest)?;
             eprintln!("Store the secret now: it is not shown again.");
         }
         TokenCommand::List => {
             let tokens = store::run(&pool, store::tokens::list)
                 .await
                 .map_err(|e| e.to_string())?;
+            let mut out = std::io::stdout().lock();
             for t in tokens {
-                println!(
+                let line = writeln!(
+                    out,
                     "{}\t{}\t{}\tcreated {}\tlast used {}\texpires {}",
                     t.id,
                     t.name,
@@ -178,6 +191,7 @@ async fn token(pool: Pool, cmd: TokenCommand) -> Result<(), String> {
                         .map(|t| t.to_rfc3339())
                         .unwrap_or_else(|| "never".into()),
                 );
+                quiet_on_broken_pipe(line)?;
             }
         }
         TokenCommand::Revoke { id } => {
@@ -191,6 +205,16 @@ async fn token(pool: Pool, cmd: TokenCommand) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A closed stdout (`| head -1`) ends the output quietly; any other write error is reported.
+fn quiet_on_broken_pipe(result: std::io::Result<()>) -> Result<(), String> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to stdout: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn migrate(config: &Config) -> Result<(), String> {

@@ -40,6 +40,7 @@ pub fn build_app(
     >,
 > {
     let max_body = state.max_body_bytes();
+    let state_trusted = state.config.trusted_proxies.clone();
     let cors = cors(&state.config.cors_origins);
     let app = App::new()
         .into_utoipa_app()
@@ -63,14 +64,30 @@ pub fn build_app(
         )
         .default_service(web::to(api::fallback))
         // Innermost first: the last `wrap` sees the request first.
-        .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
         .wrap(from_fn(middleware::response_cache))
         .wrap(from_fn(middleware::http_caching))
         .wrap(from_fn(middleware::read_limit))
+        .wrap(from_fn(middleware::head_as_get))
         .wrap(Compress::default())
         .wrap(cors)
+        .wrap(from_fn(middleware::close_refused))
         .wrap(from_fn(middleware::request_id))
-        .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}o"#))
+        .wrap(access_log(&state_trusted))
+        // Outermost: every other layer sees the normalized path (a write via `//api/v1/...` is a write to the API).
+        .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+}
+
+/// The access log: the client address (behind trusted proxies, the forwarded one) and the request line with
+/// token-shaped secrets masked.
+fn access_log(trusted: &[ipnet::IpNet]) -> Logger {
+    let trusted = trusted.to_vec();
+    Logger::new(r#"%{client}xi "%{request}xi" %s %b %Dms id=%{x-request-id}o"#)
+        .custom_request_replace("client", move |req| {
+            crate::client::address(req.peer_addr().map(|a| a.ip()), req.headers(), &trusted)
+                .map(|ip| ip.to_string())
+                .unwrap_or_else(|| "-".to_owned())
+        })
+        .custom_request_replace("request", middleware::redacted_request_line)
 }
 
 /// CORS for browser frontends: `*` or a list of origins; the headers scripts need to read are exposed.

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::auth::Writer;
+use super::auth::{Caller, Writer};
 use super::resource::{slug_resource_handlers, Resource};
-use super::responses::{Authorized, BadRequest, Conflict, NotFound, PublicRead, Write};
+use super::responses::{Authorized, BadRequest, Conflict, NotFound, TokenRead, Write};
 use super::views::{AuthorListing, AuthorView};
 use super::{Answer, Ctx};
 use crate::store::authors::{AuthorWrite, Authors};
@@ -33,19 +33,25 @@ pub struct AuthorInput {
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
     #[schema(max_length = 5000)]
     pub bio: Option<String>,
-    /// An http(s) URL, at most 2000 characters.
+    /// An http(s) URL or an absolute path on the site, at most 2000 characters.
     #[validate(
-        url(message = "must be an http(s) URL"),
+        custom(function = "crate::domain::link::validate"),
         length(max = 2000, message = "must be at most 2000 characters")
     )]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+    )]
     pub avatar_url: Option<String>,
-    /// An http(s) URL, at most 2000 characters.
+    /// An http(s) URL or an absolute path on the site, at most 2000 characters.
     #[validate(
-        url(message = "must be an http(s) URL"),
+        custom(function = "crate::domain::link::validate"),
         length(max = 2000, message = "must be at most 2000 characters")
     )]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+    )]
     pub website: Option<String>,
 }
 
@@ -53,6 +59,7 @@ impl Resource for Authors {
     const KIND: &'static str = "author";
     const COLLECTION: &'static str = "authors";
     const FIELDS: &'static [&'static str] = &["name", "slug", "bio", "avatar_url", "website"];
+    const PUBLIC_WHEN_UNUSED: bool = true;
     type Input = AuthorInput;
     type View = AuthorView;
 

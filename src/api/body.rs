@@ -143,6 +143,24 @@ pub fn front_matter(bytes: &[u8]) -> Result<(Map<String, Value>, String), ApiErr
     }
 }
 
+/// Refuses a field of `objects` that holds anything but a JSON object or `null` (serde would also read a struct
+/// from an array of its values in order, which the contract does not allow).
+pub fn require_objects(map: &Map<String, Value>, objects: &[&str]) -> Result<(), ApiError> {
+    let errors: Vec<FieldError> = objects
+        .iter()
+        .filter(|name| {
+            map.get(**name)
+                .is_some_and(|v| !(v.is_object() || v.is_null()))
+        })
+        .map(|name| FieldError::new(*name, "type", "must be a JSON object"))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Checks the field names and the absence of NUL characters, then deserializes; every problem becomes a field
 /// error. `required` names fields that must be present.
 pub fn fields<T: DeserializeOwned>(

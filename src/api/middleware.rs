@@ -13,6 +13,18 @@ use crate::state::AppState;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// The client's address as `client::address` resolves it (behind trusted proxies, the forwarded one); what
+/// limits key on.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl ClientAddr {
+    /// The address `request_id` resolved for this request.
+    pub fn of(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        req.extensions().get::<ClientAddr>().and_then(|c| c.0)
+    }
+}
+
 /// The request's id, as logged and sent back in `X-Request-Id`.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -25,8 +37,8 @@ fn sane(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Gives every request an id (the client's, when sane) and every response the `X-Request-Id` header; a server
-/// error is logged with it.
+/// Gives every request an id (the client's, when sane) and its client address, and every response the
+/// `X-Request-Id` header; a server error is logged with it.
 pub async fn request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -39,6 +51,12 @@ pub async fn request_id(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    let client = crate::client::address(req.peer_addr().map(|a| a.ip()), req.headers(), &trusted);
+    req.extensions_mut().insert(ClientAddr(client));
     let (method, path) = (req.method().clone(), req.path().to_owned());
     let mut res = next.call(req).await?;
     if res.status().is_server_error() {
@@ -75,26 +93,12 @@ fn none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || strip(t) == strip(etag))
 }
 
-/// `If-Modified-Since`, used only without `If-None-Match`.
-fn not_modified_since(headers: &HeaderMap, last_modified: Option<&HeaderValue>) -> bool {
-    let parse = |v: &HeaderValue| {
-        v.to_str()
-            .ok()
-            .and_then(|s| chrono::DateTime::parse_from_rfc2822(&s.replace("GMT", "+0000")).ok())
-    };
-    match (
-        headers.get(header::IF_MODIFIED_SINCE).and_then(parse),
-        last_modified.and_then(parse),
-    ) {
-        (Some(since), Some(modified)) => modified <= since,
-        _ => false,
-    }
-}
-
 /// Caching headers for every response, in one place: public GETs may be cached by anyone for the configured
 /// time; anything a token unlocked, every write and every error must not be stored. Successful GETs get an ETag
-/// (a handler's own, such as an article's, or one derived from the body), and a matching `If-None-Match` (or,
-/// without one, `If-Modified-Since`) gets a 304.
+/// (a handler's own, such as an article's, or one derived from the body), and a matching `If-None-Match` gets a
+/// 304. `If-Modified-Since` is not evaluated: an article's representation changes when a neighbour does, which
+/// its `Last-Modified` cannot show, while every ETag is exact (RFC 9110 lets a server ignore the header).
+/// A redirect from a former slug may be cached like a public read, but never when a token asked for it.
 pub async fn http_caching(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -113,8 +117,19 @@ pub async fn http_caching(
         })
         .unwrap_or_else(|| "no-store".to_owned());
 
-    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
+    if conditional && status == StatusCode::MOVED_PERMANENTLY {
+        let policy = if tokened {
+            HeaderValue::from_static("private, no-store")
+        } else {
+            HeaderValue::from_str(&public_policy).unwrap_or(HeaderValue::from_static("no-store"))
+        };
+        let headers = res.headers_mut();
+        headers.insert(header::CACHE_CONTROL, policy);
+        headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+        return Ok(res);
+    }
     if !conditional || status != StatusCode::OK {
         let mut res = res;
         if !res.headers().contains_key(header::CACHE_CONTROL) && !status.is_redirection() {
@@ -152,14 +167,7 @@ pub async fn http_caching(
             tag
         }
     };
-    let unchanged = if request_headers.contains_key(header::IF_NONE_MATCH) {
-        none_match(&request_headers, &etag)
-    } else {
-        not_modified_since(
-            &request_headers,
-            response.headers().get(header::LAST_MODIFIED),
-        )
-    };
+    let unchanged = none_match(&request_headers, &etag);
     if unchanged {
         let mut not_modified = HttpResponse::NotModified();
         for name in [header::ETAG, header::LAST_MODIFIED, header::VARY] {
@@ -199,7 +207,8 @@ pub async fn response_cache(
             Method::POST | Method::PUT | Method::PATCH | Method::DELETE
         );
         let res = next.call(req).await?.map_into_boxed_body();
-        if api && writes && res.status().is_success() {
+        // Any successful write empties the cache, whatever path it came by (`//api/v1/...` included).
+        if writes && res.status().is_success() {
             state.cache.invalidate();
         }
         return Ok(res);
@@ -263,12 +272,13 @@ pub async fn read_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let client = req.extensions().get::<ClientAddr>().and_then(|c| c.0);
     let limited = match (
         req.method() == Method::GET,
         req.app_data::<web::Data<AppState>>(),
-        req.peer_addr(),
+        client,
     ) {
-        (true, Some(state), Some(addr)) => state.limits.read_wait(addr.ip()),
+        (true, Some(state), Some(ip)) => state.limits.read_wait(ip),
         _ => None,
     };
     match limited {
@@ -281,4 +291,45 @@ pub async fn read_limit(
         }
         None => Ok(next.call(req).await?.map_into_boxed_body()),
     }
+}
+
+/// HEAD is GET without a body (RFC 9110 §9.3.2): it reaches the GET handlers, and the server sends the GET
+/// response's headers alone (actix writes no body for a HEAD request).
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// A request refused before its body was read (no token, no scope, too large, wrong type) closes the connection
+/// after the answer, instead of the server reading and discarding a body of any length.
+pub async fn close_refused(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n > 0);
+    let mut res = next.call(req).await?;
+    let refused = matches!(res.status().as_u16(), 401 | 403 | 413 | 415);
+    if has_body && refused {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(res)
+}
+
+/// The access log's request line with token-shaped secrets masked, wherever a client put them.
+pub fn redacted_request_line(req: &ServiceRequest) -> String {
+    let line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
+    crate::domain::token::redact(&line)
 }

@@ -237,6 +237,10 @@ impl RouteTable {
                     .filter(|(has, _)| *has)
                     .map(|(_, m)| *m)
                     .collect();
+                // HEAD is answered wherever GET is (see `middleware::head_as_get`).
+                if item.get.is_some() {
+                    allow.insert(1, "HEAD");
+                }
                 allow.push("OPTIONS");
                 (ResourceDef::new(path.as_str()), allow.join(", "))
             })

@@ -41,7 +41,11 @@ pub async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     let pending = db::run(&state.pool, |conn| {
-        db::has_pending_migrations(conn).map_err(|e| ApiError::Unavailable(e.to_string()))
+        db::has_pending_migrations(conn).map_err(|e| {
+            // The detail (table and column names) is for the operator's log, not for anyone who asks.
+            log::warn!("readiness: cannot read the migrations table: {e}");
+            ApiError::Unavailable("The database cannot be read; see the server log.".to_owned())
+        })
     })
     .await?;
     if pending {

@@ -366,6 +366,12 @@ impl From<diesel::result::Error> for ApiError {
                     "The database connection was lost; try again shortly.".to_owned(),
                 )
             }
+            // A search PostgreSQL's parser cannot hold; `domain::search` keeps this from happening.
+            Error::DatabaseError(_, ref info)
+                if info.message().contains("tsquery stack too small") =>
+            {
+                ApiError::BadRequest("query parameter `q` is too complex to search".to_owned())
+            }
             Error::DatabaseError(_, ref info) if is_timeout_or_shutdown(info.message()) => {
                 log::warn!("database busy or restarting: {e}");
                 ApiError::Unavailable(

@@ -12,13 +12,14 @@ use serde_json::{Map, Value};
 use utoipa::IntoParams;
 use validator::Validate;
 
-use super::auth::Writer;
+use super::auth::{Caller, Writer};
 use super::body::{self, BodyKind};
 use super::listing;
 use super::problem::{ApiError, FieldError, Subject, TxError};
 use super::views::{Links, Meta};
 use super::{run_about, Answer, Ctx};
 use crate::domain::field_error;
+use crate::domain::scope::Scope;
 use crate::domain::slug::Slug;
 use crate::state::AppState;
 use crate::store::resource::{self as store, ListQuery, Record, SlugTable, Sort};
@@ -32,6 +33,9 @@ pub trait Resource: SlugTable + 'static {
     const COLLECTION: &'static str;
     /// Every field a write body may hold; `name` and `slug` among them.
     const FIELDS: &'static [&'static str];
+    /// Whether anyone may see a row that no public article uses. Tags are created by drafts too, so an unused tag
+    /// can name an embargoed topic: anonymous callers do not see those; `content:read` tokens do.
+    const PUBLIC_WHEN_UNUSED: bool;
     /// A write body, with `validator` rules for its fields.
     type Input: DeserializeOwned + Validate;
     type View: Serialize + From<Record<Self::Write>>;
@@ -61,14 +65,21 @@ pub struct ResourceListParams {
     /// `name` (default) or `-article_count`.
     #[param(value_type = Option<String>, pattern = "^(name|-article_count)$")]
     pub sort: Option<String>,
-    /// `true`: only those with at least one public article.
+    /// `true`: only those with at least one public article. Anonymous callers never see tags without one (a
+    /// draft's tags would reveal its topic); a `content:read` token sees them unless this is `true`.
     #[param(value_type = Option<bool>)]
     pub hide_empty: Option<String>,
 }
 
 /// A page of the resource; `page` builds the documented page type from its parts.
+/// Whether `caller` sees rows no public article uses.
+fn sees_unused<R: Resource>(caller: &Caller) -> bool {
+    R::PUBLIC_WHEN_UNUSED || caller.require(Scope::ContentRead).is_ok()
+}
+
 pub async fn list<R: Resource, L: Serialize>(
     Ctx { req, state }: Ctx,
+    caller: Caller,
     params: Query<ResourceListParams>,
     page: fn(Vec<R::View>, Meta, Links) -> L,
 ) -> Answer {
@@ -84,7 +95,8 @@ pub async fn list<R: Resource, L: Serialize>(
             ],
             Sort::Name,
         )?,
-        hide_empty: listing::boolean("hide_empty", params.hide_empty.as_deref())?.unwrap_or(false),
+        hide_empty: listing::boolean("hide_empty", params.hide_empty.as_deref())?.unwrap_or(false)
+            || !sees_unused::<R>(&caller),
     };
     let counted = super::run(&state, move |conn| store::list::<R>(conn, query)).await?;
     let (pagination, links) = listing::page_links(&req, query.page, query.per_page, counted.total);
@@ -101,13 +113,20 @@ fn path_slug<R: Resource>(slug: &str) -> Result<String, ApiError> {
         .map_err(|_| subject::<R>(slug).not_found())
 }
 
-pub async fn get<R: Resource>(Ctx { state, .. }: Ctx, slug: Path<String>) -> Answer {
+pub async fn get<R: Resource>(
+    Ctx { state, .. }: Ctx,
+    caller: Caller,
+    slug: Path<String>,
+) -> Answer {
     let slug = path_slug::<R>(&slug)?;
     let lookup = slug.clone();
     let record = run_about(&state, subject::<R>(&slug), move |conn| {
         store::get::<R>(conn, &lookup)
     })
     .await?;
+    if record.article_count == 0 && !sees_unused::<R>(&caller) {
+        return Err(subject::<R>(&slug).not_found());
+    }
     Ok(HttpResponse::Ok().json(R::View::from(record)))
 }
 
@@ -279,12 +298,14 @@ macro_rules! slug_resource_handlers {
             params($crate::api::resource::ResourceListParams),
             responses(
                 (status = 200, description = concat!("A page of ", $many), body = $Listing),
-                (status = 400, response = BadRequest), PublicRead,
-            )
+                (status = 400, response = BadRequest), TokenRead,
+            ),
+            security((), ("token" = []))
         )]
         #[get($at)]
-        pub async fn $list(cx: Ctx, params: Query<$crate::api::resource::ResourceListParams>) -> Answer {
-            $crate::api::resource::list::<$R, _>(cx, params, |data, meta, links| $Listing { data, meta, links }).await
+        pub async fn $list(cx: Ctx, caller: Caller, params: Query<$crate::api::resource::ResourceListParams>) -> Answer {
+            $crate::api::resource::list::<$R, _>(cx, caller, params, |data, meta, links| $Listing { data, meta, links })
+                .await
         }
 
         #[utoipa::path(
@@ -293,12 +314,13 @@ macro_rules! slug_resource_handlers {
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), example = $example)),
             responses(
                 (status = 200, description = concat!("The ", $one), body = $View),
-                (status = 404, response = NotFound), PublicRead,
-            )
+                (status = 404, response = NotFound), TokenRead,
+            ),
+            security((), ("token" = []))
         )]
         #[get($each)]
-        pub async fn $get(cx: Ctx, slug: Path<String>) -> Answer {
-            $crate::api::resource::get::<$R>(cx, slug).await
+        pub async fn $get(cx: Ctx, caller: Caller, slug: Path<String>) -> Answer {
+            $crate::api::resource::get::<$R>(cx, caller, slug).await
         }
 
         #[utoipa::path(

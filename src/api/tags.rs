@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::auth::Writer;
+use super::auth::{Caller, Writer};
 use super::resource::{slug_resource_handlers, Resource};
-use super::responses::{Authorized, BadRequest, Conflict, NotFound, PublicRead, Write};
+use super::responses::{Authorized, BadRequest, Conflict, NotFound, TokenRead, Write};
 use super::views::{TagListing, TagView};
 use super::{Answer, Ctx};
 use crate::store::tags::{TagWrite, Tags};
@@ -37,6 +37,7 @@ impl Resource for Tags {
     const KIND: &'static str = "tag";
     const COLLECTION: &'static str = "tags";
     const FIELDS: &'static [&'static str] = &["name", "slug", "description"];
+    const PUBLIC_WHEN_UNUSED: bool = false;
     type Input = TagInput;
     type View = TagView;
 

@@ -1,8 +1,9 @@
 //! Markdown to sanitized HTML, done once at write time: heading ids and the table of contents, the plain text
 //! that search and word counts read, and the summary derived when a writer gives none.
 
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,12 @@ use utoipa::ToSchema;
 use super::slug::Slug;
 
 pub const WORDS_PER_MINUTE: usize = 230;
+/// The deepest nesting of block containers (lists, block quotes) a document may have.
+pub const MAX_BLOCK_DEPTH: usize = 64;
+/// The deepest nesting of raw HTML elements a document may have.
+pub const MAX_HTML_DEPTH: usize = 128;
+/// Footnote labels become ids with this prefix, so a label can never take a page's meaningful id.
+const FOOTNOTE_PREFIX: &str = "fn-";
 pub const DERIVED_SUMMARY_MAX_CHARS: usize = 200;
 
 /// One heading of an article, for a table of contents.
@@ -43,34 +50,160 @@ fn options() -> Options {
         | Options::ENABLE_FOOTNOTES
 }
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+/// A document past one of the nesting limits: rendering it would cost time that grows faster than its size.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TooComplex {
+    #[error("nests lists or block quotes more than {MAX_BLOCK_DEPTH} levels deep")]
+    BlockDepth,
+    #[error("nests raw HTML elements more than {MAX_HTML_DEPTH} levels deep")]
+    HtmlDepth,
+}
+
+/// The deepest run of container markers (`>`, list bullets and numbers) that opens any line: a cheap upper bound
+/// of the parser's nesting, checked before parsing (deep nesting is what makes parsing and sanitizing slow).
+fn block_depth(markdown: &str) -> usize {
+    markdown
+        .lines()
+        .map(|line| {
+            let mut depth = 0;
+            let mut rest = line.trim_start();
+            loop {
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                let marker = match rest.as_bytes().get(digits) {
+                    Some(b'>') if digits == 0 => 1,
+                    Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+                    Some(b'.' | b')') if digits > 0 => digits + 1,
+                    _ => break,
+                };
+                let after = &rest[marker..];
+                // A bullet or number opens a list only when followed by a space or the end of the line.
+                if rest.as_bytes()[0] != b'>'
+                    && !(after.is_empty() || after.starts_with([' ', '\t']))
+                {
+                    break;
+                }
+                depth += 1;
+                rest = after.trim_start();
+            }
+            depth
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Void elements have no closing tag, so they do not nest.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// The nesting depth of the raw HTML of the document's HTML events.
+fn html_depth<'a>(raw: impl Iterator<Item = &'a str>) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for chunk in raw {
+        let mut rest = chunk;
+        while let Some(open) = rest.find('<') {
+            rest = &rest[open + 1..];
+            let closing = rest.starts_with('/');
+            let name: String = rest
+                .trim_start_matches('/')
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            let end = rest.find('>').unwrap_or(rest.len());
+            let self_closing = rest[..end].ends_with('/');
+            if closing {
+                depth = depth.saturating_sub(1);
+            } else if !self_closing && !VOID.contains(&name.as_str()) {
+                depth += 1;
+                max = max.max(depth);
+            }
+        }
+    }
+    max
+}
+
+/// The sanitizer for one document. Raw HTML may not choose ids or classes, nor add form fields: only the ids
+/// Folio generated (headings, prefixed footnotes) and the classes it writes survive, and every `<input>` is a
+/// checkbox (the task-list markup), never a text or password field.
+fn sanitizer(generated_ids: HashSet<String>) -> ammonia::Builder<'static> {
+    let ids = Arc::new(generated_ids);
     let mut b = ammonia::Builder::default();
     for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
         b.add_tag_attributes(h, &["id"]);
     }
-    // Task lists and footnotes as rendered by the Markdown parser; ammonia still removes every `on*` attribute
-    // and every URL scheme outside its safe list (so no `javascript:`).
+    // One forced value only: ammonia keeps forced values in a hash map, and the output must not depend on its
+    // iteration order (writes compare the rendered HTML to tell an identical PUT).
     b.add_tags(&["input"])
-        .add_tag_attributes("input", &["type", "checked", "disabled"])
+        .add_tag_attributes("input", &["checked", "disabled"])
+        .set_tag_attribute_value("input", "type", "checkbox")
         .add_tag_attributes("code", &["class"])
         .add_tag_attributes("div", &["class", "id"])
         .add_tag_attributes("sup", &["class", "id"])
-        .add_tag_attributes("li", &["id"]);
+        .add_tag_attributes("li", &["id"])
+        .attribute_filter(
+            move |element, attribute, value| match (element, attribute) {
+                (_, "id") => ids.contains(value).then_some(Cow::Borrowed(value)),
+                ("code", "class") => value
+                    .starts_with("language-")
+                    .then_some(Cow::Borrowed(value)),
+                ("div" | "sup", "class") => matches!(
+                    value,
+                    "footnote-definition" | "footnote-reference" | "footnote-definition-label"
+                )
+                .then_some(Cow::Borrowed(value)),
+                _ => Some(Cow::Borrowed(value)),
+            },
+        );
     b
-});
+}
 
-/// Renders Markdown (CommonMark with tables, strikethrough, task lists and footnotes).
+/// Checks the nesting limits, then renders.
+pub fn render_checked(markdown: &str) -> Result<Rendered, TooComplex> {
+    if block_depth(markdown) > MAX_BLOCK_DEPTH {
+        return Err(TooComplex::BlockDepth);
+    }
+    let events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
+    let raw = events.iter().filter_map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Some(h.as_ref()),
+        _ => None,
+    });
+    if html_depth(raw) > MAX_HTML_DEPTH {
+        return Err(TooComplex::HtmlDepth);
+    }
+    Ok(render_events(markdown, events))
+}
+
+/// Renders Markdown (CommonMark with tables, strikethrough, task lists and footnotes), whatever its nesting: for
+/// trusted input (the seeder); writes go through `render_checked`.
 pub fn render(markdown: &str) -> Rendered {
-    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options()).collect();
+    render_events(markdown, Parser::new_ext(markdown, options()).collect())
+}
 
+fn render_events<'a>(markdown: &str, mut events: Vec<Event<'a>>) -> Rendered {
     let mut text = String::with_capacity(markdown.len());
     let mut paragraphs = String::new();
     let mut toc = Vec::new();
     let mut used_ids = HashSet::new();
+    let mut next_suffix = HashMap::new();
     let mut heading: Option<(usize, String)> = None;
     let mut paragraph_depth = 0usize;
     // Text inside raw <script> or <style> is removed by the sanitizer, so it is no reader's text either.
     let mut in_raw_code = false;
+
+    for event in events.iter_mut() {
+        if let Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) =
+            event
+        {
+            let id = format!("{FOOTNOTE_PREFIX}{label}");
+            used_ids.insert(id.clone());
+            *label = CowStr::from(id);
+        }
+    }
 
     for i in 0..events.len() {
         if let Event::Html(raw) | Event::InlineHtml(raw) = &events[i] {
@@ -114,7 +247,7 @@ pub fn render(markdown: &str) -> Rendered {
                         let level = *level as u8;
                         if let Some((start, heading_text)) = heading.take() {
                             let heading_text = heading_text.trim().to_owned();
-                            let id = unique_id(&heading_text, &mut used_ids);
+                            let id = unique_id(&heading_text, &mut used_ids, &mut next_suffix);
                             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start]
                             {
                                 *slot = Some(CowStr::from(id.clone()));
@@ -135,7 +268,7 @@ pub fn render(markdown: &str) -> Rendered {
 
     let mut raw_html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw_html, events.into_iter());
-    let html = SANITIZER.clean(&raw_html).to_string();
+    let html = sanitizer(used_ids).clean(&raw_html).to_string();
 
     let word_count = text.split_whitespace().count();
     Rendered {
@@ -152,17 +285,23 @@ pub fn reading_time_minutes(word_count: usize) -> usize {
     word_count.div_ceil(WORDS_PER_MINUTE).max(1)
 }
 
-fn unique_id(text: &str, used: &mut HashSet<String>) -> String {
+/// The heading's id: its slug, or the slug with the next free `-N` suffix. The next suffix to try is kept per
+/// slug, so a document of n identical headings costs O(n), not O(n²).
+fn unique_id(text: &str, used: &mut HashSet<String>, next: &mut HashMap<String, usize>) -> String {
     let base = Slug::derive(text)
         .map(Slug::into_string)
         .unwrap_or_else(|| "section".to_owned());
-    let mut id = base.clone();
-    let mut n = 2;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+    if used.insert(base.clone()) {
+        return base;
     }
-    id
+    let n = next.entry(base.clone()).or_insert(2);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
 }
 
 /// The first sentences of the text that fit in 200 characters; a first sentence longer than that is cut at a
@@ -235,6 +374,17 @@ mod tests {
         assert!(r.html.contains("<del>old</del>"));
         assert!(r.html.contains("checkbox"), "{}", r.html);
         assert!(r.html.contains("footnote"), "{}", r.html);
+    }
+
+    #[test]
+    fn the_same_document_always_renders_the_same_html() {
+        let md = "- [x] done\n- [ ] todo\n\n<input type=password>\n\nNote[^a].\n\n[^a]: A.\n";
+        let first = render(md).html;
+        for _ in 0..20 {
+            assert_eq!(render(md).html, first);
+        }
+        assert!(first.contains("type=\"checkbox\""), "{first}");
+        assert!(!first.contains("password"), "{first}");
     }
 
     #[test]

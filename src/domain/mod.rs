@@ -4,8 +4,10 @@
 pub mod article;
 pub mod cursor;
 pub mod field_error;
+pub mod link;
 pub mod markdown;
 pub mod scope;
+pub mod search;
 pub mod slug;
 pub mod time;
 pub mod token;

@@ -84,6 +84,40 @@ where
     crate::db::run_into(pool, f).await
 }
 
+/// Whether a transaction failed because PostgreSQL broke a deadlock by aborting it (SQLSTATE 40P01): the
+/// transaction did nothing and may simply run again.
+pub(crate) fn is_deadlock(e: &Error) -> bool {
+    matches!(e, Error::Db(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("deadlock detected"))
+}
+
+/// Runs `tx` (one whole transaction) again when PostgreSQL aborted it to break a deadlock, up to three times.
+/// Writes take their locks in one order, so this is a safety net, not the design.
+pub(crate) fn retry_deadlocks<T, E>(
+    mut tx: impl FnMut() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: AsDeadlock,
+{
+    let mut attempt = 0;
+    loop {
+        match tx() {
+            Err(e) if attempt < 2 && e.is_deadlock() => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Errors that can say they were a broken deadlock.
+pub trait AsDeadlock {
+    fn is_deadlock(&self) -> bool;
+}
+
+impl AsDeadlock for Error {
+    fn is_deadlock(&self) -> bool {
+        is_deadlock(self)
+    }
+}
+
 /// A unique violation as `SlugTaken(slug)`, anything else as it is.
 pub(crate) fn slug_conflict(e: diesel::result::Error, slug: &str) -> Error {
     match e {

@@ -59,7 +59,7 @@ async fn writes_check_urls_and_patch_can_clear_a_field() {
         .await;
     assert_eq!(ada.status, 201);
     assert_eq!(ada.json()["website"], "https://ada.example");
-    for bad in ["not a url", "/relative"] {
+    for bad in ["not a url", "relative/path", "javascript:alert(1)"] {
         let doc = app
             .put_in(
                 "authors",

@@ -162,3 +162,31 @@ async fn the_curl_publisher_is_idempotent() {
         ["keyset-pagination", "hello-world"]
     );
 }
+
+#[actix_web::test]
+async fn token_create_piped_into_head_exits_zero() {
+    let app = TestApp::spawn().await;
+    let bin = env!("CARGO_BIN_EXE_folio");
+    for i in 0..8 {
+        let script = format!(
+            "set -o pipefail; '{bin}' token create --name piped{i} --scope content:read | head -1"
+        );
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run bash");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "run {i}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with("folio_") && stdout.lines().count() == 1,
+            "{stdout}"
+        );
+    }
+}

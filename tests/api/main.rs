@@ -14,6 +14,7 @@ mod http;
 mod listing_matrix;
 mod openapi;
 mod ops;
+mod probe;
 mod schema;
 mod shutdown;
 mod tags;

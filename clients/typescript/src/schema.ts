@@ -472,9 +472,9 @@ export interface components {
             slug?: string | null;
             /** @description At most 5000 characters. */
             bio?: string | null;
-            /** @description An http(s) URL, at most 2000 characters. */
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
             avatar_url?: string | null;
-            /** @description An http(s) URL, at most 2000 characters. */
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
             website?: string | null;
         };
         /** @description A page of authors. */
@@ -525,7 +525,7 @@ export interface components {
          *     }
          */
         CoverImage: {
-            /** @description 1 to 2000 characters. */
+            /** @description An http(s) URL or an absolute path on the site, 1 to 2000 characters. */
             url: string;
             /** @description At most 500 characters. */
             alt?: string | null;
@@ -670,6 +670,7 @@ export interface components {
         Seo: {
             meta_title?: string | null;
             meta_description?: string | null;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
             canonical_url?: string | null;
         };
         /**
@@ -1466,7 +1467,10 @@ export interface operations {
                 per_page?: number;
                 /** @description `name` (default) or `-article_count`. */
                 sort?: string;
-                /** @description `true`: only those with at least one public article. */
+                /**
+                 * @description `true`: only those with at least one public article. Anonymous callers never see tags without one (a
+                 *     draft's tags would reveal its topic); a `content:read` token sees them unless this is `true`.
+                 */
                 hide_empty?: boolean;
             };
             header?: never;
@@ -1486,6 +1490,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -1549,6 +1554,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
@@ -1682,7 +1688,10 @@ export interface operations {
                 per_page?: number;
                 /** @description `name` (default) or `-article_count`. */
                 sort?: string;
-                /** @description `true`: only those with at least one public article. */
+                /**
+                 * @description `true`: only those with at least one public article. Anonymous callers never see tags without one (a
+                 *     draft's tags would reveal its topic); a `content:read` token sees them unless this is `true`.
+                 */
                 hide_empty?: boolean;
             };
             header?: never;
@@ -1702,6 +1711,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -1765,6 +1775,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];

@@ -37,6 +37,7 @@ pub(super) async fn read_input(
         }
         _ => body::json_object(&bytes)?,
     };
+    body::require_objects(&map, &ArticleInput::OBJECTS)?;
     body::fields(map, &ArticleInput::FIELDS, &ArticleInput::REQUIRED)
 }
 

@@ -154,10 +154,12 @@ pub(super) fn parse(
         100,
         default_per_page,
     )?;
+    // A search with nothing searchable left after normalizing (`q=---`) matches nothing, as PostgreSQL's
+    // parser would answer a search of stop words.
     let q = listing::text("q", params.q.as_deref(), 500)?
         .map(str::trim)
         .filter(|q| !q.is_empty())
-        .map(str::to_owned);
+        .map(|q| crate::domain::search::normalize(q).unwrap_or_default());
     let sort = listing::one_of(
         "sort",
         params.sort.as_deref(),

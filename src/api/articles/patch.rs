@@ -53,6 +53,7 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
             "the patch must be a JSON object".to_owned(),
         ));
     };
+    body::require_objects(&map, &ArticleInput::OBJECTS)?;
     let input: ArticleInput = body::fields(map, &ArticleInput::FIELDS, &ArticleInput::REQUIRED)?;
     ArticleWrite::parse(input, None).map_err(ApiError::validation)
 }

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::Status;
 use crate::domain::field_error::{self, FieldError};
+use crate::domain::link;
 use crate::domain::markdown::{self, TocEntry};
 use crate::domain::slug::Slug;
 
@@ -20,8 +21,12 @@ pub const MAX_AUTHORS: usize = 20;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://example.com/cover.jpg", "alt": "A harbour at dawn"}))]
 pub struct CoverImage {
-    /// 1 to 2000 characters.
-    #[schema(min_length = 1, max_length = 2000)]
+    /// An http(s) URL or an absolute path on the site, 1 to 2000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+    )]
     pub url: String,
     /// At most 500 characters.
     #[serde(default)]
@@ -39,8 +44,12 @@ pub struct Seo {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub meta_description: Option<String>,
+    /// An http(s) URL or an absolute path on the site, at most 2000 characters.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+    )]
     pub canonical_url: Option<String>,
 }
 
@@ -116,6 +125,8 @@ impl ArticleInput {
         "cover_image",
         "seo",
     ];
+    /// The fields that must be JSON objects (serde would also take an array of the values in order).
+    pub const OBJECTS: [&'static str; 2] = ["cover_image", "seo"];
     /// The fields a write body must hold.
     pub const REQUIRED: [&'static str; 2] = ["title", "body_markdown"];
 }
@@ -150,11 +161,6 @@ pub struct ArticleWrite {
     pub authors: Vec<String>,
     pub cover_image: Option<CoverImage>,
     pub seo: Seo,
-}
-
-fn url_ok(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'))
-        && !url.contains(char::is_whitespace)
 }
 
 fn too_long(text: Option<&String>, max: usize) -> bool {
@@ -216,7 +222,13 @@ impl ArticleWrite {
             _ => return Err(field_error::tidy(errors.0)),
         };
 
-        let rendered = markdown::render(&input.body_markdown);
+        let rendered = markdown::render_checked(&input.body_markdown).map_err(|e| {
+            vec![FieldError::new(
+                "body_markdown",
+                "too_complex",
+                e.to_string(),
+            )]
+        })?;
         let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
         Ok(ArticleWrite {
             slug,
@@ -230,7 +242,7 @@ impl ArticleWrite {
             word_count: to_i32(rendered.word_count),
             reading_time_minutes: to_i32(rendered.reading_time_minutes),
             status,
-            published_at: input.published_at,
+            published_at: input.published_at.map(crate::domain::time::as_stored),
             featured: input.featured.unwrap_or(false),
             tags,
             authors,
@@ -336,10 +348,9 @@ fn author_slugs(slugs: &[String], errors: &mut Errors) -> Vec<String> {
 }
 
 fn check_cover_and_seo(input: &ArticleInput, errors: &mut Errors) {
-    const URL_RULE: &str = "must be an http(s) URL or an absolute path, at most 2000 characters";
     if let Some(cover) = &input.cover_image {
-        if cover.url.is_empty() || cover.url.chars().count() > 2000 || !url_ok(&cover.url) {
-            errors.add("cover_image.url", "url", URL_RULE);
+        if cover.url.is_empty() || cover.url.chars().count() > 2000 || !link::is_safe(&cover.url) {
+            errors.add("cover_image.url", "url", link::RULE);
         }
         if too_long(cover.alt.as_ref(), 500) {
             errors.add(
@@ -363,8 +374,8 @@ fn check_cover_and_seo(input: &ArticleInput, errors: &mut Errors) {
     if seo
         .canonical_url
         .as_ref()
-        .is_some_and(|u| u.chars().count() > 2000 || !url_ok(u))
+        .is_some_and(|u| u.chars().count() > 2000 || !link::is_safe(u))
     {
-        errors.add("seo.canonical_url", "url", URL_RULE);
+        errors.add("seo.canonical_url", "url", link::RULE);
     }
 }

@@ -31,9 +31,13 @@ pub(super) fn resolve_tags(conn: &mut PgConnection, wanted: &[TagName]) -> Query
         .do_nothing()
         .execute(conn)?;
     let slugs: Vec<&String> = wanted.iter().map(|t| &t.slug).collect();
+    // Locked until the write commits, so a concurrent delete of one of these tags waits for it (and then removes
+    // the new links with the tag) instead of leaving the links to fail their foreign key.
     let found: HashMap<String, Uuid> = tags::table
         .filter(tags::slug.eq_any(&slugs))
+        .order_by(tags::slug)
         .select((tags::slug, tags::id))
+        .for_key_share()
         .load::<(String, Uuid)>(conn)?
         .into_iter()
         .collect();
@@ -48,9 +52,13 @@ pub(super) fn resolve_authors(conn: &mut PgConnection, wanted: &[String]) -> Res
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
+    // Locked like tags: an author deleted meanwhile is either still there when the links are written, or missing
+    // (a 422 naming it), never a foreign-key failure.
     let found: HashMap<String, Uuid> = authors::table
         .filter(authors::slug.eq_any(wanted))
+        .order_by(authors::slug)
         .select((authors::slug, authors::id))
+        .for_key_share()
         .load::<(String, Uuid)>(conn)?
         .into_iter()
         .collect();

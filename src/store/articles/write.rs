@@ -12,7 +12,7 @@ use super::read;
 use super::row::{ArticleRecord, Content};
 use crate::db::schema::{article_slug_history, articles};
 use crate::domain::article::{ArticleWrite, Status, Visibility};
-use crate::store::{slug_conflict, Error, Result};
+use crate::store::{retry_deadlocks, slug_conflict, Error, Result};
 
 /// A condition the caller's request put on the current state of the article.
 pub enum Precondition {
@@ -145,9 +145,11 @@ fn apply(conn: &mut PgConnection, cur: Current, w: &ArticleWrite) -> Result<Outc
 
 /// `POST`: a new article; its slug must be free.
 pub fn create(conn: &mut PgConnection, w: &ArticleWrite) -> Result<ArticleRecord> {
-    conn.transaction(|conn| match insert(conn, w)? {
-        Some(id) => reload(conn, id),
-        None => Err(Error::SlugTaken(w.slug.clone())),
+    retry_deadlocks(|| {
+        conn.transaction(|conn| match insert(conn, w)? {
+            Some(id) => reload(conn, id),
+            None => Err(Error::SlugTaken(w.slug.clone())),
+        })
     })
 }
 
@@ -157,22 +159,28 @@ pub fn put(
     w: &ArticleWrite,
     precondition: &Precondition,
 ) -> Result<Outcome> {
-    conn.transaction(|conn| {
-        // Two rounds at most: a writer that loses the race to create the slug replaces the winner's article.
-        for _ in 0..2 {
-            let current = lock_current(conn, &w.slug)?;
-            check(precondition, current.as_ref())?;
-            match current {
-                Some(cur) => return apply(conn, cur, w),
-                None => {
-                    if let Some(id) = insert(conn, w)? {
-                        return Ok(Outcome::Created(reload(conn, id)?));
-                    }
+    retry_deadlocks(|| conn.transaction(|conn| put_once(conn, w, precondition)))
+}
+
+fn put_once(
+    conn: &mut PgConnection,
+    w: &ArticleWrite,
+    precondition: &Precondition,
+) -> Result<Outcome> {
+    // Two rounds at most: a writer that loses the race to create the slug replaces the winner's article.
+    for _ in 0..2 {
+        let current = lock_current(conn, &w.slug)?;
+        check(precondition, current.as_ref())?;
+        match current {
+            Some(cur) => return apply(conn, cur, w),
+            None => {
+                if let Some(id) = insert(conn, w)? {
+                    return Ok(Outcome::Created(reload(conn, id)?));
                 }
             }
         }
-        Err(Error::PreconditionFailed)
-    })
+    }
+    Err(Error::PreconditionFailed)
 }
 
 /// `PATCH`: one transaction that locks the article now at `slug`, checks the precondition, builds the new write
