@@ -15,6 +15,7 @@ mod listing_matrix;
 mod openapi;
 mod ops;
 mod probe;
+mod proxies;
 mod schema;
 mod shutdown;
 mod tags;
