@@ -24,7 +24,7 @@ pub struct AuthorInput {
     /// 1 to 200 characters.
     #[serde(default)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Derived from the name when absent; on `PUT` it must equal the slug in the path.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod problem;
 pub mod resource;
 pub mod responses;
+mod spec;
 pub mod tags;
 pub mod tokens;
 pub mod views;
@@ -106,14 +107,15 @@ impl Spec {
     }
 }
 
-/// The OpenAPI document, collected from the very routes the application serves.
+/// The OpenAPI document, collected from the very routes the application serves, then refined.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa_actix_web::AppExt;
-    let (_, spec) = actix_web::App::new()
+    let (_, mut spec) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
+    spec::refine(&mut spec);
     spec
 }
 

@@ -51,6 +51,11 @@ fn subject<R: Resource>(slug: &str) -> Subject<'_> {
     }
 }
 
+/// Reads of one row take no query parameter: an unknown one is a 400, as on listings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// Query parameters of the tag and author listings.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -314,12 +319,17 @@ macro_rules! slug_resource_handlers {
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), example = $example)),
             responses(
                 (status = 200, description = concat!("The ", $one), body = $View),
-                (status = 404, response = NotFound), TokenRead,
+                (status = 400, response = BadRequest), (status = 404, response = NotFound), TokenRead,
             ),
             security((), ("token" = []))
         )]
         #[get($each)]
-        pub async fn $get(cx: Ctx, caller: Caller, slug: Path<String>) -> Answer {
+        pub async fn $get(
+            cx: Ctx,
+            caller: Caller,
+            slug: Path<String>,
+            _: Query<$crate::api::resource::NoParams>,
+        ) -> Answer {
             $crate::api::resource::get::<$R>(cx, caller, slug).await
         }
 
@@ -341,7 +351,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("Create or replace the ", $one, " at this slug; identical content changes nothing."),
-            params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"))),
+            params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)),
             request_body = $Input,
             responses(
                 (status = 200, description = "Replaced, or unchanged", body = $View),

@@ -22,7 +22,7 @@ pub struct TagInput {
     /// 1 to 100 characters.
     #[serde(default)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// Derived from the name when absent; on `PUT` it must equal the slug in the path.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]

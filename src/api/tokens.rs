@@ -26,11 +26,12 @@ pub struct TokenInput {
     /// 1 to 100 characters, to recognize the token by.
     #[serde(default)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// One or more of `content:read`, `content:write`, `admin`; each includes the ones before it.
     #[serde(default)]
     #[validate(length(min = 1, message = "at least one scope"))]
+    #[schema(required = true, min_items = 1)]
     pub scopes: Vec<Scope>,
     /// When the token stops working; never, when absent.
     pub expires_at: Option<DateTime<Utc>>,

@@ -564,3 +564,34 @@ async fn scheduled_article_becomes_public_by_itself() {
     assert_eq!(live.json()["status"], "published");
     assert_eq!(slugs(&app.get("/api/v1/articles").await.json()), ["soon"]);
 }
+
+#[actix_web::test]
+async fn the_detail_takes_fields_and_refuses_unknown_parameters() {
+    let (app, _) = blog().await;
+    let slug = slugs(&app.get("/api/v1/articles").await.json())[0].clone();
+    let sparse = app
+        .get(&format!("/api/v1/articles/{slug}?fields=slug,title,older"))
+        .await;
+    assert_eq!(sparse.status, 200, "{}", sparse.text());
+    let doc = sparse.json();
+    let mut keys: Vec<&str> = doc
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort();
+    assert_eq!(keys, ["older", "slug", "title"]);
+    let whole = app.get(&format!("/api/v1/articles/{slug}")).await;
+    assert_ne!(
+        sparse.header("etag"),
+        whole.header("etag"),
+        "a sparse representation has its own ETag"
+    );
+    for bad in ["bogus=1", "fields=nope"] {
+        app.get(&format!("/api/v1/articles/{slug}?{bad}"))
+            .await
+            .problem(400, "/problems/bad-request");
+    }
+    app.get("/api/v1/tags/rust?bogus=1")
+        .await
+        .problem(400, "/problems/bad-request");
+}

@@ -318,7 +318,64 @@ export interface components {
          *     }
          */
         ArticleInput: {
-            /** @description 1 to 200 characters. */
+            /** @description 1 to 200 characters, not all white space. */
+            title: string;
+            /** @description Derived from the title when absent. On `PUT` it must equal the slug in the path. */
+            slug?: string | null;
+            /** @description At most 500 characters; derived from the body when absent. */
+            summary?: string | null;
+            /**
+             * @description CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
+             *     front matter.
+             */
+            body_markdown: string;
+            /** @description `draft` (default) or `published`. */
+            status?: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (or was) published; in the future, the article reads as `scheduled` until then.
+             */
+            published_at?: string | null;
+            /** @description Default false. */
+            featured?: boolean | null;
+            /**
+             * @description Tag names (1 to 100 characters each), in order; the first is the primary tag. A name whose slug is new
+             *     creates the tag.
+             */
+            tags?: string[] | null;
+            /** @description Author slugs, in order; each must exist. */
+            authors?: string[] | null;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo?: components["schemas"]["Seo"] | null;
+        };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `ArticleInput`: the fields to change; `null` returns an optional field to its default.
+         * @example {
+         *       "authors": [
+         *         "ada"
+         *       ],
+         *       "body_markdown": "## Why queues?\n\nBecause producers and consumers fail at different times.",
+         *       "cover_image": {
+         *         "alt": "A harbour at dawn",
+         *         "url": "https://example.com/cover.jpg"
+         *       },
+         *       "featured": true,
+         *       "published_at": "2026-04-18T09:00:00Z",
+         *       "seo": {
+         *         "canonical_url": null,
+         *         "meta_description": null,
+         *         "meta_title": "Queues, explained"
+         *       },
+         *       "status": "published",
+         *       "tags": [
+         *         "System Design",
+         *         "AWS"
+         *       ],
+         *       "title": "Message Queues Explained — SQS vs Kafka vs SNS"
+         *     }
+         */
+        ArticleInputPatch: {
+            /** @description 1 to 200 characters, not all white space. */
             title?: string;
             /** @description Derived from the title when absent. On `PUT` it must equal the slug in the path. */
             slug?: string | null;
@@ -338,7 +395,65 @@ export interface components {
             published_at?: string | null;
             /** @description Default false. */
             featured?: boolean | null;
-            /** @description Tag names, in order; the first is the primary tag. A name whose slug is new creates the tag. */
+            /**
+             * @description Tag names (1 to 100 characters each), in order; the first is the primary tag. A name whose slug is new
+             *     creates the tag.
+             */
+            tags?: string[] | null;
+            /** @description Author slugs, in order; each must exist. */
+            authors?: string[] | null;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo?: components["schemas"]["Seo"] | null;
+        };
+        /**
+         * @description `ArticleInput` without `slug`: a `PUT` writes at the slug of its URL.
+         * @example {
+         *       "authors": [
+         *         "ada"
+         *       ],
+         *       "body_markdown": "## Why queues?\n\nBecause producers and consumers fail at different times.",
+         *       "cover_image": {
+         *         "alt": "A harbour at dawn",
+         *         "url": "https://example.com/cover.jpg"
+         *       },
+         *       "featured": true,
+         *       "published_at": "2026-04-18T09:00:00Z",
+         *       "seo": {
+         *         "canonical_url": null,
+         *         "meta_description": null,
+         *         "meta_title": "Queues, explained"
+         *       },
+         *       "status": "published",
+         *       "tags": [
+         *         "System Design",
+         *         "AWS"
+         *       ],
+         *       "title": "Message Queues Explained — SQS vs Kafka vs SNS"
+         *     }
+         */
+        ArticleInputReplacement: {
+            /** @description 1 to 200 characters, not all white space. */
+            title: string;
+            /** @description At most 500 characters; derived from the body when absent. */
+            summary?: string | null;
+            /**
+             * @description CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
+             *     front matter.
+             */
+            body_markdown: string;
+            /** @description `draft` (default) or `published`. */
+            status?: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (or was) published; in the future, the article reads as `scheduled` until then.
+             */
+            published_at?: string | null;
+            /** @description Default false. */
+            featured?: boolean | null;
+            /**
+             * @description Tag names (1 to 100 characters each), in order; the first is the primary tag. A name whose slug is new
+             *     creates the tag.
+             */
             tags?: string[] | null;
             /** @description Author slugs, in order; each must exist. */
             authors?: string[] | null;
@@ -467,9 +582,49 @@ export interface components {
          */
         AuthorInput: {
             /** @description 1 to 200 characters. */
+            name: string;
+            /** @description Derived from the name when absent; on `PUT` it must equal the slug in the path. */
+            slug?: string | null;
+            /** @description At most 5000 characters. */
+            bio?: string | null;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
+            avatar_url?: string | null;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
+            website?: string | null;
+        };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `AuthorInput`: the fields to change; `null` returns an optional field to its default.
+         * @example {
+         *       "avatar_url": "https://example.com/ada.png",
+         *       "bio": "Writes about engines.",
+         *       "name": "Ada Lovelace",
+         *       "website": "https://example.com"
+         *     }
+         */
+        AuthorInputPatch: {
+            /** @description 1 to 200 characters. */
             name?: string;
             /** @description Derived from the name when absent; on `PUT` it must equal the slug in the path. */
             slug?: string | null;
+            /** @description At most 5000 characters. */
+            bio?: string | null;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
+            avatar_url?: string | null;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
+            website?: string | null;
+        };
+        /**
+         * @description `AuthorInput` without `slug`: a `PUT` writes at the slug of its URL.
+         * @example {
+         *       "avatar_url": "https://example.com/ada.png",
+         *       "bio": "Writes about engines.",
+         *       "name": "Ada Lovelace",
+         *       "website": "https://example.com"
+         *     }
+         */
+        AuthorInputReplacement: {
+            /** @description 1 to 200 characters. */
+            name: string;
             /** @description At most 5000 characters. */
             bio?: string | null;
             /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
@@ -682,9 +837,37 @@ export interface components {
          */
         TagInput: {
             /** @description 1 to 100 characters. */
+            name: string;
+            /** @description Derived from the name when absent; on `PUT` it must equal the slug in the path. */
+            slug?: string | null;
+            /** @description At most 1000 characters. */
+            description?: string | null;
+        };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `TagInput`: the fields to change; `null` returns an optional field to its default.
+         * @example {
+         *       "description": "Designing systems that last.",
+         *       "name": "System Design"
+         *     }
+         */
+        TagInputPatch: {
+            /** @description 1 to 100 characters. */
             name?: string;
             /** @description Derived from the name when absent; on `PUT` it must equal the slug in the path. */
             slug?: string | null;
+            /** @description At most 1000 characters. */
+            description?: string | null;
+        };
+        /**
+         * @description `TagInput` without `slug`: a `PUT` writes at the slug of its URL.
+         * @example {
+         *       "description": "Designing systems that last.",
+         *       "name": "System Design"
+         *     }
+         */
+        TagInputReplacement: {
+            /** @description 1 to 100 characters. */
+            name: string;
             /** @description At most 1000 characters. */
             description?: string | null;
         };
@@ -759,9 +942,9 @@ export interface components {
          */
         TokenInput: {
             /** @description 1 to 100 characters, to recognize the token by. */
-            name?: string;
+            name: string;
             /** @description One or more of `content:read`, `content:write`, `admin`; each includes the ones before it. */
-            scopes?: components["schemas"]["Scope"][];
+            scopes: components["schemas"]["Scope"][];
             /**
              * Format: date-time
              * @description When the token stops working; never, when absent.
@@ -1148,7 +1331,14 @@ export interface operations {
     };
     get_article: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Article fields to return, comma separated (sparse fieldset), e.g. `slug,title,body_html`; `newer` and
+                 *     `older` may be named too.
+                 * @example slug,title,body_html
+                 */
+                fields?: string;
+            };
             header?: never;
             path: {
                 /**
@@ -1161,7 +1351,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The article */
+            /** @description The article (with `fields`, only the named fields) */
             200: {
                 headers: {
                     ETag?: string;
@@ -1182,6 +1372,7 @@ export interface operations {
                 content?: never;
             };
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
@@ -1205,7 +1396,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ArticleInput"];
+                "application/json": components["schemas"]["ArticleInputReplacement"];
                 /**
                  * @example ---
                  *     title: Hello, world
@@ -1301,7 +1492,7 @@ export interface operations {
                  *       "slug": "a-new-slug"
                  *     }
                  */
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["ArticleInputPatch"];
                 /**
                  * @example {
                  *       "featured": true,
@@ -1310,7 +1501,7 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/merge-patch+json": Record<string, never>;
+                "application/merge-patch+json": components["schemas"]["ArticleInputPatch"];
             };
         };
         responses: {
@@ -1402,8 +1593,6 @@ export interface operations {
                  * @example ada
                  */
                 author?: string;
-                /** @description `true` or `false`. */
-                featured?: boolean;
                 /**
                  * @description Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
                  *     Results come by relevance unless `sort` is given.
@@ -1554,6 +1743,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
@@ -1572,7 +1762,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TagInput"];
+                "application/json": components["schemas"]["TagInputReplacement"];
             };
         };
         responses: {
@@ -1648,13 +1838,13 @@ export interface operations {
                  *       "name": "Systems"
                  *     }
                  */
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["TagInputPatch"];
                 /**
                  * @example {
                  *       "description": "New words."
                  *     }
                  */
-                "application/merge-patch+json": Record<string, never>;
+                "application/merge-patch+json": components["schemas"]["TagInputPatch"];
             };
         };
         responses: {
@@ -1775,6 +1965,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
@@ -1793,7 +1984,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AuthorInput"];
+                "application/json": components["schemas"]["AuthorInputReplacement"];
             };
         };
         responses: {
@@ -1870,13 +2061,13 @@ export interface operations {
                  *       "website": null
                  *     }
                  */
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["AuthorInputPatch"];
                 /**
                  * @example {
                  *       "bio": "New words."
                  *     }
                  */
-                "application/merge-patch+json": Record<string, never>;
+                "application/merge-patch+json": components["schemas"]["AuthorInputPatch"];
             };
         };
         responses: {

@@ -102,16 +102,27 @@ const CARD_FIELDS: [&str; 20] = [
 
 /// `fields`: the named fields, each a known article field, or `None` for the default card.
 fn fields(value: Option<&str>) -> Result<Option<Vec<String>>, ApiError> {
+    fields_among(value, &[])
+}
+
+/// `fields`: the named fields, each a card field, `toc`, or one of `extra`.
+pub(super) fn fields_among(
+    value: Option<&str>,
+    extra: &[&str],
+) -> Result<Option<Vec<String>>, ApiError> {
     let Some(value) = listing::text("fields", value, 1000)? else {
         return Ok(None);
     };
     let mut out = Vec::new();
     for name in value.split(',').map(str::trim) {
-        let known = CARD_FIELDS.contains(&name) || name == "toc";
+        let known = CARD_FIELDS.contains(&name) || name == "toc" || extra.contains(&name);
         if !known {
+            let mut all = CARD_FIELDS.to_vec();
+            all.push("toc");
+            all.extend_from_slice(extra);
             return Err(ApiError::BadRequest(format!(
-                "query parameter `fields` names `{name}`, which is not an article field in listings; known: {}, toc",
-                CARD_FIELDS.join(", ")
+                "query parameter `fields` names `{name}`, which is not an article field here; known: {}",
+                all.join(", ")
             )));
         }
         if !out.iter().any(|f| f == name) {
@@ -237,4 +248,15 @@ pub(super) fn parse(
         fields,
         cursor_text: params.cursor.clone(),
     })
+}
+
+/// Query parameters of a single article. Unknown parameters are rejected.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleParams {
+    /// Article fields to return, comma separated (sparse fieldset), e.g. `slug,title,body_html`; `newer` and
+    /// `older` may be named too.
+    #[param(value_type = Option<String>, example = "slug,title,body_html")]
+    pub fields: Option<String>,
 }

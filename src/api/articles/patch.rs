@@ -64,7 +64,8 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
     tag = "articles",
     params(
         ("slug" = String, Path, description = "The article's current slug"),
-        ("If-Match" = Option<String>, Header, description = "Apply only if the article's ETag is listed"),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the article's ETag is listed",
+         pattern = r#"^(\*|"[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}"(\s*,\s*"[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}")*)$"#),
     ),
     request_body(content(
         (Object = "application/merge-patch+json", example = json!({"featured": true, "tags": ["Rust"]})),

@@ -8,13 +8,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::conditional::article_response;
-use super::params::include_for;
+use super::params::{fields_among, include_for, ArticleParams};
 use super::{path_slug, subject};
 use crate::api::auth::Caller;
 use crate::api::listing;
 use crate::api::problem::ApiError;
 use crate::api::responses::{BadRequest, NotFound, TokenRead};
-use crate::api::views::{ArticleList, ArticleView, NeighbourView};
+use crate::api::views::{sparse, ArticleList, ArticleView, NeighbourView};
 use crate::api::{Answer, Ctx};
 use crate::domain::article::{ReadStatus, Visibility};
 use crate::domain::scope::Scope;
@@ -53,20 +53,28 @@ fn single_read_visibility(caller: &Caller) -> Visibility {
 /// One article, whole, with `newer` and `older`. A former slug answers 301 to the current one.
 #[utoipa::path(
     tag = "articles",
-    params(("slug" = String, Path, description = "The article's slug", example = "message-queues-explained")),
+    params(("slug" = String, Path, description = "The article's slug", example = "message-queues-explained"), ArticleParams),
     responses(
-        (status = 200, description = "The article", body = ArticleView,
+        (status = 200, description = "The article (with `fields`, only the named fields)", body = ArticleView,
          headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 301, description = "The article has a new slug",
          headers(("Location" = String, description = "/api/v1/articles/{current-slug}"))),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         TokenRead,
     ),
     security((), ("token" = []))
 )]
 #[get("/articles/{slug}")]
-pub async fn get_article(cx: Ctx, caller: Caller, slug: Path<String>) -> Answer {
+pub async fn get_article(
+    cx: Ctx,
+    caller: Caller,
+    slug: Path<String>,
+    params: Query<ArticleParams>,
+) -> Answer {
     let state = &cx.state;
+    // On the detail, `fields` may also name the neighbours.
+    let fields = fields_among(params.fields.as_deref(), &["newer", "older"])?;
     let slug = path_slug(&slug)?;
     let visibility = single_read_visibility(&caller);
     let lookup = slug.clone();
@@ -91,7 +99,14 @@ pub async fn get_article(cx: Ctx, caller: Caller, slug: Path<String>) -> Answer 
         };
     };
     let view = full_view(state, record).await?;
-    Ok(article_response(HttpResponse::Ok(), &view))
+    match fields {
+        None => Ok(article_response(HttpResponse::Ok(), &view)),
+        // A sparse representation is its own: its ETag comes from its body (see `middleware::http_caching`).
+        Some(names) => {
+            let value = serde_json::to_value(&view).map_err(ApiError::internal)?;
+            Ok(HttpResponse::Ok().json(sparse(value, &names)))
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

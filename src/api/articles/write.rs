@@ -49,9 +49,10 @@ pub async fn create_article(Ctx { req, state }: Ctx, _: Writer, payload: Payload
 #[utoipa::path(
     tag = "articles",
     params(
-        ("slug" = String, Path, description = "The article's slug"),
-        ("If-Match" = Option<String>, Header, description = "Replace only if the article's ETag is listed"),
-        ("If-None-Match" = Option<String>, Header, description = "`*`: create only"),
+        ("slug" = String, Path, description = "The article's slug", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120),
+        ("If-Match" = Option<String>, Header, description = "Replace only if the article's ETag is listed",
+         pattern = r#"^(\*|"[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}"(\s*,\s*"[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}")*)$"#),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: create only", pattern = r"^\*$"),
     ),
     request_body(content(
         (ArticleInput = "application/json"),
@@ -88,7 +89,8 @@ pub async fn put_article(cx: Ctx, _: Writer, slug: Path<String>, payload: Payloa
     tag = "articles",
     params(
         ("slug" = String, Path, description = "The article's slug"),
-        ("If-Match" = Option<String>, Header, description = "Delete only if the article's ETag is listed"),
+        ("If-Match" = Option<String>, Header, description = "Delete only if the article's ETag is listed",
+         pattern = r#"^(\*|"[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}"(\s*,\s*"[0-9a-f]{8}-[0-9]+-[0-9a-f]{8}")*)$"#),
     ),
     responses(
         (status = 204, description = "Deleted"),

@@ -53,6 +53,16 @@ pub struct Seo {
     pub canonical_url: Option<String>,
 }
 
+/// A tag name: 1 to 100 characters with a letter or digit.
+#[derive(ToSchema)]
+#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"[0-9A-Za-z\u00C0-\uFFFF]")]
+pub struct TagNameText(#[allow(dead_code)] String);
+
+/// A slug: 1 to 120 characters of a-z, 0-9 and single inner hyphens.
+#[derive(ToSchema)]
+#[schema(value_type = String, max_length = 120, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+pub struct SlugText(#[allow(dead_code)] String);
+
 /// The fields of an article write, as JSON or as the front matter of a Markdown document.
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,10 +78,10 @@ pub struct Seo {
     "seo": {"meta_title": "Queues, explained", "meta_description": null, "canonical_url": null}
 }))]
 pub struct ArticleInput {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters, not all white space.
     #[serde(default)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     /// Derived from the title when absent. On `PUT` it must equal the slug in the path.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +95,7 @@ pub struct ArticleInput {
     /// CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
     /// front matter.
     #[serde(default)]
+    #[schema(required = true)]
     pub body_markdown: String,
     /// `draft` (default) or `published`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,13 +107,16 @@ pub struct ArticleInput {
     /// Default false.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub featured: Option<bool>,
-    /// Tag names, in order; the first is the primary tag. A name whose slug is new creates the tag.
+    /// Tag names (1 to 100 characters each), in order; the first is the primary tag. A name whose slug is new
+    /// creates the tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[validate(length(max = 100, message = "at most 100 tags"))]
+    #[schema(max_items = 100, inline, value_type = Option<Vec<TagNameText>>)]
     pub tags: Option<Vec<String>>,
     /// Author slugs, in order; each must exist.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[validate(length(max = 20, message = "at most 20 authors"))]
+    #[schema(max_items = 20, inline, value_type = Option<Vec<SlugText>>)]
     pub authors: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cover_image: Option<CoverImage>,
