@@ -24,14 +24,19 @@ pub struct AuthorInput {
     /// 1 to 200 characters.
     #[serde(default)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     /// Derived from the name when absent; on `PUT` it must equal the slug in the path.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     /// At most 5000 characters.
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5000, pattern = r"^[^\u0000]*$")]
     pub bio: Option<String>,
     /// An http(s) URL or an absolute path on the site, at most 2000 characters.
     #[validate(

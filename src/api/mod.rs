@@ -149,7 +149,7 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "operations", description = "Liveness, readiness and this document"),
     ),
     components(
-        schemas(problem::Problem, problem::FieldError, views::ArticleCard),
+        schemas(problem::Problem, problem::FieldError, views::ArticleCard, views::SparseArticle, views::SparseArticleListing),
         responses(
             responses::NotModified,
             responses::BadRequest,

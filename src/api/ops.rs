@@ -19,6 +19,8 @@ pub struct Health {
 }
 
 /// Liveness: the process is up. Touches no database.
+///
+/// For a load balancer's or orchestrator's liveness check; `HEAD` works too.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "The process is up", body = Health), Get)
@@ -29,6 +31,8 @@ pub async fn healthz() -> web::Json<Health> {
 }
 
 /// Readiness: the database answers and no migration is pending.
+///
+/// For a load balancer's readiness check: a `503` means this instance should get no traffic yet.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -58,6 +62,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 }
 
 /// This document: the OpenAPI 3.1 description of Folio's HTTP API.
+///
+/// Byte for byte the committed `openapi/openapi.json`; generate clients from it.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json",

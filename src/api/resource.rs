@@ -300,6 +300,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("List ", $many, " with their counts of public articles."),
+            description = concat!("Sorted by name or by count. `article_count` counts public articles only; `hide_empty=true` leaves out the ", $many, " without one (anonymous callers never see a tag without one: drafts create tags)."),
             params($crate::api::resource::ResourceListParams),
             responses(
                 (status = 200, description = concat!("A page of ", $many), body = $Listing),
@@ -316,6 +317,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("One ", $one, "."),
+            description = concat!("With its count of public articles (a tag that no public article uses is found only with a `content:read` token)."),
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), example = $example)),
             responses(
                 (status = 200, description = concat!("The ", $one), body = $View),
@@ -336,6 +338,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("Create ", $a, " ", $one, "; its slug (given or derived from the name) must be free."),
+            description = concat!("The slug is derived from the name when absent (`System Design` becomes `system-design`); a taken slug is a 409."),
             request_body = $Input,
             responses(
                 (status = 201, description = "Created", body = $View, headers(("Location" = String))),
@@ -351,6 +354,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("Create or replace the ", $one, " at this slug; identical content changes nothing."),
+            description = concat!("Omitted fields return to their defaults; an identical replacement writes nothing (same `updated_at`)."),
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)),
             request_body = $Input,
             responses(
@@ -368,6 +372,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("Change some fields (JSON merge patch); may rename the ", $one, "."),
+            description = concat!("`null` returns an optional field to its default; a new `slug` renames the ", $one, " (a taken one is a 409)."),
             params(("slug" = String, Path, description = concat!("The ", $one, "'s current slug"))),
             request_body(content(
                 (Object = "application/merge-patch+json", example = json!($merge_example)),
@@ -387,6 +392,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = $delete_summary,
+            description = concat!("Answers 204; a slug that names no ", $one, " is a 404."),
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"))),
             responses(
                 (status = 204, description = "Deleted"),

@@ -4,10 +4,11 @@
 //! - `PUT` replaces the resource at its URL: its body schema is the input without `slug` (the URL's).
 //! - `PATCH` takes a merge patch of the input: every field optional, no other field allowed.
 
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::Schema;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AnyOf, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::server::Server;
+use utoipa::openapi::Required;
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 const JSON_BODIES: [&str; 2] = ["application/json", "application/merge-patch+json"];
@@ -33,6 +34,12 @@ pub fn refine(spec: &mut OpenApi) {
             op.security
                 .get_or_insert_with(|| vec![SecurityRequirement::default()]);
         }
+        if let Some(get) = item.get.as_mut() {
+            // Every GET is conditional (a matching ETag answers 304), so generated clients may send one.
+            get.parameters
+                .get_or_insert_with(Vec::new)
+                .push(RefOr::T(if_none_match()));
+        }
         let Some(input) = item.put.as_ref().and_then(json_body_schema) else {
             continue;
         };
@@ -56,6 +63,27 @@ pub fn refine(spec: &mut OpenApi) {
         // Implied by the path: `/featured?featured=...` is refused.
         if let Some(params) = featured.parameters.as_mut() {
             params.retain(|p| !matches!(p, RefOr::T(p) if p.name == "featured"));
+        }
+    }
+    // With `fields`, an article listing or an article holds only the named properties: the 200 answer is
+    // either the full representation or the sparse one.
+    for (path, full, sparse) in [
+        ("/api/v1/articles", "ArticleListing", "SparseArticleListing"),
+        ("/api/v1/featured", "ArticleListing", "SparseArticleListing"),
+        ("/api/v1/articles/{slug}", "ArticleView", "SparseArticle"),
+    ] {
+        let Some(op) = spec.paths.paths.get_mut(path).and_then(|i| i.get.as_mut()) else {
+            continue;
+        };
+        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+            continue;
+        };
+        if let Some(RefOr::T(content)) = ok.content.get_mut("application/json") {
+            let either = AnyOf::builder()
+                .item(Ref::from_schema_name(full))
+                .item(Ref::from_schema_name(sparse))
+                .build();
+            content.schema = Some(RefOr::T(Schema::AnyOf(either)));
         }
     }
     let Some(components) = spec.components.as_mut() else {
@@ -83,6 +111,18 @@ pub fn refine(spec: &mut OpenApi) {
             .schemas
             .insert(name, RefOr::T(Schema::Object(schema)));
     }
+}
+
+fn if_none_match() -> Parameter {
+    ParameterBuilder::new()
+        .name("If-None-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "ETags from an earlier answer: a `304` without a body when one still matches",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
 }
 
 /// The name of the component schema an operation's JSON body refers to.

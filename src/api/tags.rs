@@ -22,14 +22,19 @@ pub struct TagInput {
     /// 1 to 100 characters.
     #[serde(default)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
-    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     /// Derived from the name when absent; on `PUT` it must equal the slug in the path.
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)]
     pub slug: Option<String>,
     /// At most 1000 characters.
     #[validate(length(max = 1000, message = "must be at most 1000 characters"))]
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
 }
 

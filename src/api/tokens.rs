@@ -26,7 +26,12 @@ pub struct TokenInput {
     /// 1 to 100 characters, to recognize the token by.
     #[serde(default)]
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
-    #[schema(required = true, min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub name: String,
     /// One or more of `content:read`, `content:write`, `admin`; each includes the ones before it.
     #[serde(default)]
@@ -45,6 +50,8 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
 }
 
 /// Every token (never their secrets).
+///
+/// Oldest first, with their scopes and when each was created, last used (to the minute) and expires.
 #[utoipa::path(
     tag = "tokens",
     responses(
@@ -65,6 +72,8 @@ pub async fn list_tokens(cx: Ctx, _: Admin) -> Answer {
 }
 
 /// Create a token. The answer holds its secret: the only time it is shown.
+///
+/// Scopes nest (`content:read` within `content:write` within `admin`); `expires_at`, if given, must be ahead.
 #[utoipa::path(
     tag = "tokens",
     request_body = TokenInput,
@@ -78,8 +87,10 @@ pub async fn list_tokens(cx: Ctx, _: Admin) -> Answer {
 pub async fn create_token(Ctx { req, state }: Ctx, _: Admin, payload: Payload) -> Answer {
     body::kind(&req, &[BodyKind::Json])?;
     let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
-    let input: TokenInput =
+    let mut input: TokenInput =
         body::fields(map, &["name", "scopes", "expires_at"], &["name", "scopes"])?;
+    // Names are stored trimmed, so they are validated trimmed: a blank name is a 422.
+    input.name = input.name.trim().to_owned();
     let mut errors = field_error::from_validator(&input);
     if input
         .expires_at
@@ -119,6 +130,8 @@ pub async fn create_token(Ctx { req, state }: Ctx, _: Admin, payload: Payload) -
 }
 
 /// Revoke a token: it stops working at once.
+///
+/// On every instance, since each request looks its token up in the database.
 #[utoipa::path(
     tag = "tokens",
     params(("id" = uuid::Uuid, Path, description = "The token's id")),

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
 )]
+#[schema(example = "content:write")]
 pub enum Scope {
     #[serde(rename = "content:read")]
     ContentRead,

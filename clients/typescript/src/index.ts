@@ -13,15 +13,25 @@ export type { components, operations, paths };
 type Schemas = components["schemas"];
 /** An article: a card in listings, the whole article (with `body_html`, `toc`, `newer`, `older`) on its own. */
 export type Article = Schemas["ArticleView"];
+/** A listing requested without `fields`: full cards. */
 export type ArticleListing = Schemas["ArticleListing"];
-/** A listing item as the schema describes it: with `fields`, only the named properties are present. */
-export type SparseCard = Schemas["ArticleCard"];
+/** A listing requested with `fields`: only the named properties. */
+export type SparseArticleListing = Schemas["SparseArticleListing"];
 /** A listing item of a request without `fields`: every property of an article but its body, toc and neighbours. */
-export type Card = Omit<Article, "body_markdown" | "body_html" | "toc" | "newer" | "older">;
+export type Card = Schemas["ArticleCard"];
+/** An article or listing item requested with `fields`: only the named properties are present. */
+export type SparseCard = Schemas["SparseArticle"];
 
-/** The items of a listing requested without `fields`, typed as the full cards Folio then sends. */
-export function cardsOf(listing: { data: SparseCard[] }): Card[] {
-  return listing.data as unknown as Card[];
+/** The items of a listing requested without `fields`: the spec answers either shape, and without `fields`
+ * Folio sends full cards. */
+export function cardsOf(listing: { data: ReadonlyArray<Card | SparseCard> }): Card[] {
+  return listing.data as Card[];
+}
+
+/** An article requested without `fields`: the spec answers either shape, and without `fields` Folio sends the
+ * whole article. */
+export function wholeArticle(article: Article | SparseCard): Article {
+  return article as Article;
 }
 export type ArticleInput = Schemas["ArticleInput"];
 export type Tag = Schemas["TagView"];

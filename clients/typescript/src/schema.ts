@@ -11,10 +11,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List articles: cards, newest first by default, in pages or by cursor. */
+        /**
+         * List articles: cards, newest first by default, in pages or by cursor.
+         * @description Anyone sees published articles whose `published_at` has passed; a `content:read` token may ask for drafts
+         *     and scheduled articles with `status`. Page mode answers totals and page numbers; cursor mode (`cursor=`
+         *     empty for the first page) answers opaque cursors and visits every article once even while others are
+         *     published. Filters combine; `q` searches in web-search syntax and sorts by relevance unless `sort` is given.
+         */
         get: operations["list_articles"];
         put?: never;
-        /** Create an article. Its slug (given or derived from the title) must be free. */
+        /**
+         * Create an article. Its slug (given or derived from the title) must be free.
+         * @description The body is JSON, or Markdown with YAML front matter holding the same fields. Tags named for the first time
+         *     are created; authors must exist. Publishing without `published_at` publishes now.
+         */
         post: operations["create_article"];
         delete?: never;
         options?: never;
@@ -29,21 +39,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One article, whole, with `newer` and `older`. A former slug answers 301 to the current one. */
+        /**
+         * One article, whole, with `newer` and `older`. A former slug answers 301 to the current one.
+         * @description `newer` and `older` are its neighbours in the public timeline (absent when the article is not public).
+         *     The ETag covers the article's version and its neighbours, so a 304 never hides a change of either.
+         */
         get: operations["get_article"];
         /**
          * Create or replace the article at this slug. Replacing with identical content changes nothing (same `version`
          *     and `updated_at`). `If-None-Match: *` only creates; `If-Match` only replaces that version.
+         * @description The idempotent write for publishing from a repository: omitted fields return to their defaults, and a rerun
+         *     with unchanged files writes nothing. A body `slug`, if given, must equal the URL's (rename with `PATCH`).
          */
         put: operations["put_article"];
         post?: never;
-        /** Delete an article. */
+        /**
+         * Delete an article.
+         * @description Its former slugs stop redirecting. With `If-Match`, only the version whose ETag is listed is deleted.
+         */
         delete: operations["delete_article"];
         options?: never;
         head?: never;
         /**
          * Change some fields (JSON merge patch, RFC 7396): a field set to `null` returns to its default. May rename the
          *     article: its old slug then answers 301.
+         * @description The patch applies to the article as it is when the write locks it, so a concurrent write is never merged
+         *     into or lost; `If-Match` makes the patch conditional on the version a client has seen.
          */
         patch: operations["patch_article"];
         trace?: never;
@@ -55,7 +76,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public articles sharing the most tags with this one, ties broken by newest; never the article itself. */
+        /**
+         * Public articles sharing the most tags with this one, ties broken by newest; never the article itself.
+         * @description Answers cards, best first; an article without tags has no related articles.
+         */
         get: operations["list_related_articles"];
         put?: never;
         post?: never;
@@ -72,7 +96,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Featured articles: the same as `/articles?featured=true`, three per page by default. */
+        /**
+         * Featured articles: the same as `/articles?featured=true`, three per page by default.
+         * @description Takes every parameter of `GET /articles` but `featured`, which the path implies.
+         */
         get: operations["list_featured_articles"];
         put?: never;
         post?: never;
@@ -89,10 +116,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tags with their counts of public articles. */
+        /**
+         * List tags with their counts of public articles.
+         * @description Sorted by name or by count. `article_count` counts public articles only; `hide_empty=true` leaves out the tags without one (anonymous callers never see a tag without one: drafts create tags).
+         */
         get: operations["list_tags"];
         put?: never;
-        /** Create a tag; its slug (given or derived from the name) must be free. */
+        /**
+         * Create a tag; its slug (given or derived from the name) must be free.
+         * @description The slug is derived from the name when absent (`System Design` becomes `system-design`); a taken slug is a 409.
+         */
         post: operations["create_tag"];
         delete?: never;
         options?: never;
@@ -107,16 +140,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One tag. */
+        /**
+         * One tag.
+         * @description With its count of public articles (a tag that no public article uses is found only with a `content:read` token).
+         */
         get: operations["get_tag"];
-        /** Create or replace the tag at this slug; identical content changes nothing. */
+        /**
+         * Create or replace the tag at this slug; identical content changes nothing.
+         * @description Omitted fields return to their defaults; an identical replacement writes nothing (same `updated_at`).
+         */
         put: operations["put_tag"];
         post?: never;
-        /** Delete a tag; articles lose it. */
+        /**
+         * Delete a tag; articles lose it.
+         * @description Answers 204; a slug that names no tag is a 404.
+         */
         delete: operations["delete_tag"];
         options?: never;
         head?: never;
-        /** Change some fields (JSON merge patch); may rename the tag. */
+        /**
+         * Change some fields (JSON merge patch); may rename the tag.
+         * @description `null` returns an optional field to its default; a new `slug` renames the tag (a taken one is a 409).
+         */
         patch: operations["patch_tag"];
         trace?: never;
     };
@@ -127,10 +172,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List authors with their counts of public articles. */
+        /**
+         * List authors with their counts of public articles.
+         * @description Sorted by name or by count. `article_count` counts public articles only; `hide_empty=true` leaves out the authors without one (anonymous callers never see a tag without one: drafts create tags).
+         */
         get: operations["list_authors"];
         put?: never;
-        /** Create an author; its slug (given or derived from the name) must be free. */
+        /**
+         * Create an author; its slug (given or derived from the name) must be free.
+         * @description The slug is derived from the name when absent (`System Design` becomes `system-design`); a taken slug is a 409.
+         */
         post: operations["create_author"];
         delete?: never;
         options?: never;
@@ -145,16 +196,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One author. */
+        /**
+         * One author.
+         * @description With its count of public articles (a tag that no public article uses is found only with a `content:read` token).
+         */
         get: operations["get_author"];
-        /** Create or replace the author at this slug; identical content changes nothing. */
+        /**
+         * Create or replace the author at this slug; identical content changes nothing.
+         * @description Omitted fields return to their defaults; an identical replacement writes nothing (same `updated_at`).
+         */
         put: operations["put_author"];
         post?: never;
-        /** Delete an author who has no articles. */
+        /**
+         * Delete an author who has no articles.
+         * @description Answers 204; a slug that names no author is a 404.
+         */
         delete: operations["delete_author"];
         options?: never;
         head?: never;
-        /** Change some fields (JSON merge patch); may rename the author. */
+        /**
+         * Change some fields (JSON merge patch); may rename the author.
+         * @description `null` returns an optional field to its default; a new `slug` renames the author (a taken one is a 409).
+         */
         patch: operations["patch_author"];
         trace?: never;
     };
@@ -165,10 +228,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every token (never their secrets). */
+        /**
+         * Every token (never their secrets).
+         * @description Oldest first, with their scopes and when each was created, last used (to the minute) and expires.
+         */
         get: operations["list_tokens"];
         put?: never;
-        /** Create a token. The answer holds its secret: the only time it is shown. */
+        /**
+         * Create a token. The answer holds its secret: the only time it is shown.
+         * @description Scopes nest (`content:read` within `content:write` within `admin`); `expires_at`, if given, must be ahead.
+         */
         post: operations["create_token"];
         delete?: never;
         options?: never;
@@ -186,7 +255,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a token: it stops working at once. */
+        /**
+         * Revoke a token: it stops working at once.
+         * @description On every instance, since each request looks its token up in the database.
+         */
         delete: operations["revoke_token"];
         options?: never;
         head?: never;
@@ -200,7 +272,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up. Touches no database. */
+        /**
+         * Liveness: the process is up. Touches no database.
+         * @description For a load balancer's or orchestrator's liveness check; `HEAD` works too.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -217,7 +292,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and no migration is pending. */
+        /**
+         * Readiness: the database answers and no migration is pending.
+         * @description For a load balancer's readiness check: a `503` means this instance should get no traffic yet.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -234,7 +312,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This document: the OpenAPI 3.1 description of Folio's HTTP API. */
+        /**
+         * This document: the OpenAPI 3.1 description of Folio's HTTP API.
+         * @description Byte for byte the committed `openapi/openapi.json`; generate clients from it.
+         */
         get: operations["openapi_json"];
         put?: never;
         post?: never;
@@ -249,47 +330,80 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description An article in a listing. Without `fields`, every property but `body_markdown`, `body_html` and `toc` is
-         *     present (each as in `ArticleView`); with `fields`, exactly the named ones. Hence none is required here.
+         * @description An article in a listing requested without `fields`: every property of the article but `body_markdown`,
+         *     `body_html`, `toc`, `newer` and `older`, each always present.
          * @example {
+         *       "authors": [
+         *         {
+         *           "avatar_url": null,
+         *           "name": "Ada Lovelace",
+         *           "slug": "ada"
+         *         }
+         *       ],
+         *       "cover_image": null,
+         *       "created_at": "2026-04-17T16:12:03Z",
          *       "featured": true,
+         *       "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+         *       "primary_author": {
+         *         "avatar_url": null,
+         *         "name": "Ada Lovelace",
+         *         "slug": "ada"
+         *       },
          *       "primary_tag": {
          *         "name": "System Design",
          *         "slug": "system-design"
          *       },
          *       "published_at": "2026-04-18T09:00:00Z",
          *       "reading_time_minutes": 8,
+         *       "seo": {
+         *         "canonical_url": null,
+         *         "meta_description": null,
+         *         "meta_title": null
+         *       },
          *       "slug": "message-queues-explained",
+         *       "status": "published",
          *       "summary": "When to reach for a queue.",
-         *       "title": "Message Queues Explained"
+         *       "tags": [
+         *         {
+         *           "name": "System Design",
+         *           "slug": "system-design"
+         *         }
+         *       ],
+         *       "title": "Message Queues Explained",
+         *       "updated_at": "2026-04-18T08:55:40Z",
+         *       "version": 3,
+         *       "word_count": 1612
          *     }
          */
         ArticleCard: {
             /** Format: uuid */
-            id?: string | null;
-            slug?: string | null;
-            title?: string | null;
-            summary?: string | null;
-            body_markdown?: string | null;
-            body_html?: string | null;
-            toc?: components["schemas"]["TocEntry"][] | null;
+            id: string;
+            slug: string;
+            title: string;
+            summary: string;
             /** Format: int32 */
-            word_count?: number | null;
+            word_count: number;
             /** Format: int32 */
-            reading_time_minutes?: number | null;
-            status?: components["schemas"]["ArticleStatus"] | null;
-            featured?: boolean | null;
-            published_at?: string | null;
-            created_at?: string | null;
-            updated_at?: string | null;
+            reading_time_minutes: number;
+            status: components["schemas"]["ArticleStatus"];
+            featured: boolean;
+            /**
+             * Format: date-time
+             * @description Null for a draft that was never published.
+             */
+            published_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
             /** Format: int64 */
-            version?: number | null;
-            tags?: components["schemas"]["TagRef"][] | null;
-            primary_tag?: components["schemas"]["TagRef"] | null;
-            authors?: components["schemas"]["AuthorRef"][] | null;
-            primary_author?: components["schemas"]["AuthorRef"] | null;
-            cover_image?: components["schemas"]["CoverImage"] | null;
-            seo?: components["schemas"]["Seo"] | null;
+            version: number;
+            tags: components["schemas"]["TagRef"][];
+            primary_tag: components["schemas"]["TagRef"] | null;
+            authors: components["schemas"]["AuthorRef"][];
+            primary_author: components["schemas"]["AuthorRef"] | null;
+            cover_image: components["schemas"]["CoverImage"] | null;
+            seo: components["schemas"]["Seo"];
         };
         /**
          * @description The fields of an article write, as JSON or as the front matter of a Markdown document.
@@ -460,11 +574,126 @@ export interface components {
             cover_image?: components["schemas"]["CoverImage"] | null;
             seo?: components["schemas"]["Seo"] | null;
         };
-        /** @description Related articles, best first. */
+        /**
+         * @description Related articles, best first.
+         * @example {
+         *       "data": [
+         *         {
+         *           "authors": [
+         *             {
+         *               "avatar_url": null,
+         *               "name": "Ada Lovelace",
+         *               "slug": "ada"
+         *             }
+         *           ],
+         *           "cover_image": null,
+         *           "created_at": "2026-04-17T16:12:03Z",
+         *           "featured": true,
+         *           "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+         *           "primary_author": {
+         *             "avatar_url": null,
+         *             "name": "Ada Lovelace",
+         *             "slug": "ada"
+         *           },
+         *           "primary_tag": {
+         *             "name": "System Design",
+         *             "slug": "system-design"
+         *           },
+         *           "published_at": "2026-04-18T09:00:00Z",
+         *           "reading_time_minutes": 8,
+         *           "seo": {
+         *             "canonical_url": null,
+         *             "meta_description": null,
+         *             "meta_title": null
+         *           },
+         *           "slug": "message-queues-explained",
+         *           "status": "published",
+         *           "summary": "When to reach for a queue.",
+         *           "tags": [
+         *             {
+         *               "name": "System Design",
+         *               "slug": "system-design"
+         *             }
+         *           ],
+         *           "title": "Message Queues Explained",
+         *           "updated_at": "2026-04-18T08:55:40Z",
+         *           "version": 3,
+         *           "word_count": 1612
+         *         }
+         *       ]
+         *     }
+         */
         ArticleList: {
             data: components["schemas"]["ArticleCard"][];
         };
-        /** @description A page of articles (cards). */
+        /**
+         * @description A page of articles (cards).
+         * @example {
+         *       "data": [
+         *         {
+         *           "authors": [
+         *             {
+         *               "avatar_url": null,
+         *               "name": "Ada Lovelace",
+         *               "slug": "ada"
+         *             }
+         *           ],
+         *           "cover_image": null,
+         *           "created_at": "2026-04-17T16:12:03Z",
+         *           "featured": true,
+         *           "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+         *           "primary_author": {
+         *             "avatar_url": null,
+         *             "name": "Ada Lovelace",
+         *             "slug": "ada"
+         *           },
+         *           "primary_tag": {
+         *             "name": "System Design",
+         *             "slug": "system-design"
+         *           },
+         *           "published_at": "2026-04-18T09:00:00Z",
+         *           "reading_time_minutes": 8,
+         *           "seo": {
+         *             "canonical_url": null,
+         *             "meta_description": null,
+         *             "meta_title": null
+         *           },
+         *           "slug": "message-queues-explained",
+         *           "status": "published",
+         *           "summary": "When to reach for a queue.",
+         *           "tags": [
+         *             {
+         *               "name": "System Design",
+         *               "slug": "system-design"
+         *             }
+         *           ],
+         *           "title": "Message Queues Explained",
+         *           "updated_at": "2026-04-18T08:55:40Z",
+         *           "version": 3,
+         *           "word_count": 1612
+         *         }
+         *       ],
+         *       "links": {
+         *         "first": "/api/v1/articles?page=1&per_page=10",
+         *         "last": "/api/v1/articles?page=5&per_page=10",
+         *         "next": "/api/v1/articles?page=2&per_page=10",
+         *         "prev": null,
+         *         "self": "/api/v1/articles?page=1&per_page=10"
+         *       },
+         *       "meta": {
+         *         "pagination": {
+         *           "next_cursor": null,
+         *           "next_page": 2,
+         *           "page": 1,
+         *           "per_page": 10,
+         *           "prev_cursor": null,
+         *           "prev_page": null,
+         *           "total": 42,
+         *           "total_pages": 5
+         *         }
+         *       }
+         *     }
+         */
         ArticleListing: {
             data: components["schemas"]["ArticleCard"][];
             meta: components["schemas"]["Meta"];
@@ -472,6 +701,7 @@ export interface components {
         };
         /**
          * @description `draft`, `scheduled` (published with a future `published_at`) or `published`.
+         * @example published
          * @enum {string}
          */
         ArticleStatus: "draft" | "scheduled" | "published";
@@ -632,7 +862,40 @@ export interface components {
             /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
             website?: string | null;
         };
-        /** @description A page of authors. */
+        /**
+         * @description A page of authors.
+         * @example {
+         *       "data": [
+         *         {
+         *           "article_count": 7,
+         *           "avatar_url": null,
+         *           "bio": null,
+         *           "name": "Ada Lovelace",
+         *           "slug": "ada",
+         *           "website": null
+         *         }
+         *       ],
+         *       "links": {
+         *         "first": "/api/v1/authors?page=1&per_page=100",
+         *         "last": "/api/v1/authors?page=1&per_page=100",
+         *         "next": null,
+         *         "prev": null,
+         *         "self": "/api/v1/authors?page=1&per_page=100"
+         *       },
+         *       "meta": {
+         *         "pagination": {
+         *           "next_cursor": null,
+         *           "next_page": null,
+         *           "page": 1,
+         *           "per_page": 100,
+         *           "prev_cursor": null,
+         *           "prev_page": null,
+         *           "total": 1,
+         *           "total_pages": 1
+         *         }
+         *       }
+         *     }
+         */
         AuthorListing: {
             data: components["schemas"]["AuthorView"][];
             meta: components["schemas"]["Meta"];
@@ -696,7 +959,7 @@ export interface components {
          *       "scopes": [
          *         "content:write"
          *       ],
-         *       "secret": "folio_3Vq0mZr8cQk1YwzT5pLr2XnB7sHd9uGf4aEj6KtWy0o"
+         *       "secret": "folio_EXAMPLE-shown-once-never-a-real-secret"
          *     }
          */
         CreatedTokenView: components["schemas"]["TokenView"] & {
@@ -729,7 +992,16 @@ export interface components {
             /** @description `ok` for liveness, `ready` for readiness. */
             status: string;
         };
-        /** @description Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header. */
+        /**
+         * @description Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header.
+         * @example {
+         *       "first": "/api/v1/articles?page=1&per_page=10",
+         *       "last": "/api/v1/articles?page=5&per_page=10",
+         *       "next": "/api/v1/articles?page=2&per_page=10",
+         *       "prev": null,
+         *       "self": "/api/v1/articles?page=1&per_page=10"
+         *     }
+         */
         Links: {
             self: string;
             first?: string | null;
@@ -738,6 +1010,20 @@ export interface components {
             /** @description Page mode only. */
             last?: string | null;
         };
+        /**
+         * @example {
+         *       "pagination": {
+         *         "next_cursor": null,
+         *         "next_page": 2,
+         *         "page": 1,
+         *         "per_page": 10,
+         *         "prev_cursor": null,
+         *         "prev_page": null,
+         *         "total": 42,
+         *         "total_pages": 5
+         *       }
+         *     }
+         */
         Meta: {
             pagination: components["schemas"]["Pagination"];
         };
@@ -755,7 +1041,19 @@ export interface components {
             /** Format: date-time */
             published_at?: string | null;
         };
-        /** @description Pagination state of a listing. */
+        /**
+         * @description Pagination state of a listing.
+         * @example {
+         *       "next_cursor": null,
+         *       "next_page": 2,
+         *       "page": 1,
+         *       "per_page": 10,
+         *       "prev_cursor": null,
+         *       "prev_page": null,
+         *       "total": 42,
+         *       "total_pages": 5
+         *     }
+         */
         Pagination: {
             /**
              * Format: int64
@@ -813,7 +1111,10 @@ export interface components {
             /** @description For `/problems/validation`: each invalid field. */
             errors?: components["schemas"]["FieldError"][] | null;
         };
-        /** @enum {string} */
+        /**
+         * @example content:write
+         * @enum {string}
+         */
         Scope: "content:read" | "content:write" | "admin";
         /**
          * @example {
@@ -827,6 +1128,79 @@ export interface components {
             meta_description?: string | null;
             /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
             canonical_url?: string | null;
+        };
+        /**
+         * @description An article (or a listing item) requested with `fields`: exactly the named properties, each as in
+         *     `ArticleView`. Hence none is required here.
+         * @example {
+         *       "published_at": "2026-04-18T09:00:00Z",
+         *       "slug": "message-queues-explained",
+         *       "title": "Message Queues Explained"
+         *     }
+         */
+        SparseArticle: {
+            /** Format: uuid */
+            id?: string | null;
+            slug?: string | null;
+            title?: string | null;
+            summary?: string | null;
+            body_markdown?: string | null;
+            body_html?: string | null;
+            toc?: components["schemas"]["TocEntry"][] | null;
+            /** Format: int32 */
+            word_count?: number | null;
+            /** Format: int32 */
+            reading_time_minutes?: number | null;
+            status?: components["schemas"]["ArticleStatus"] | null;
+            featured?: boolean | null;
+            published_at?: string | null;
+            created_at?: string | null;
+            updated_at?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+            tags?: components["schemas"]["TagRef"][] | null;
+            primary_tag?: components["schemas"]["TagRef"] | null;
+            authors?: components["schemas"]["AuthorRef"][] | null;
+            primary_author?: components["schemas"]["AuthorRef"] | null;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo?: components["schemas"]["Seo"] | null;
+            newer?: components["schemas"]["NeighbourView"] | null;
+            older?: components["schemas"]["NeighbourView"] | null;
+        };
+        /**
+         * @description A page of articles requested with `fields`.
+         * @example {
+         *       "data": [
+         *         {
+         *           "slug": "message-queues-explained",
+         *           "title": "Message Queues Explained"
+         *         }
+         *       ],
+         *       "links": {
+         *         "first": "/api/v1/articles?fields=slug%2Ctitle&page=1&per_page=10",
+         *         "last": "/api/v1/articles?fields=slug%2Ctitle&page=1&per_page=10",
+         *         "next": null,
+         *         "prev": null,
+         *         "self": "/api/v1/articles?fields=slug%2Ctitle&page=1&per_page=10"
+         *       },
+         *       "meta": {
+         *         "pagination": {
+         *           "next_cursor": null,
+         *           "next_page": null,
+         *           "page": 1,
+         *           "per_page": 10,
+         *           "prev_cursor": null,
+         *           "prev_page": null,
+         *           "total": 1,
+         *           "total_pages": 1
+         *         }
+         *       }
+         *     }
+         */
+        SparseArticleListing: {
+            data: components["schemas"]["SparseArticle"][];
+            meta: components["schemas"]["Meta"];
+            links: components["schemas"]["Links"];
         };
         /**
          * @description The fields of a tag write.
@@ -871,7 +1245,40 @@ export interface components {
             /** @description At most 1000 characters. */
             description?: string | null;
         };
-        /** @description A page of tags. */
+        /**
+         * @description A page of tags.
+         * @example {
+         *       "data": [
+         *         {
+         *           "article_count": 12,
+         *           "created_at": "2026-01-03T10:00:00Z",
+         *           "description": null,
+         *           "name": "System Design",
+         *           "slug": "system-design",
+         *           "updated_at": "2026-01-03T10:00:00Z"
+         *         }
+         *       ],
+         *       "links": {
+         *         "first": "/api/v1/tags?page=1&per_page=100",
+         *         "last": "/api/v1/tags?page=1&per_page=100",
+         *         "next": null,
+         *         "prev": null,
+         *         "self": "/api/v1/tags?page=1&per_page=100"
+         *       },
+         *       "meta": {
+         *         "pagination": {
+         *           "next_cursor": null,
+         *           "next_page": null,
+         *           "page": 1,
+         *           "per_page": 100,
+         *           "prev_cursor": null,
+         *           "prev_page": null,
+         *           "total": 1,
+         *           "total_pages": 1
+         *         }
+         *       }
+         *     }
+         */
         TagListing: {
             data: components["schemas"]["TagView"][];
             meta: components["schemas"]["Meta"];
@@ -951,7 +1358,23 @@ export interface components {
              */
             expires_at?: string | null;
         };
-        /** @description Every API token. */
+        /**
+         * @description Every API token.
+         * @example {
+         *       "data": [
+         *         {
+         *           "created_at": "2026-11-01T08:00:00Z",
+         *           "expires_at": null,
+         *           "id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11",
+         *           "last_used_at": null,
+         *           "name": "ci-publisher",
+         *           "scopes": [
+         *             "content:write"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
         TokenList: {
             data: components["schemas"]["TokenView"][];
         };
@@ -1260,7 +1683,10 @@ export interface operations {
                 /** @description With a `content:read` token: `draft`, `scheduled`, `published` (default) or `any`. */
                 status?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1274,7 +1700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ArticleListing"];
+                    "application/json": components["schemas"]["ArticleListing"] | components["schemas"]["SparseArticleListing"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -1339,7 +1765,10 @@ export interface operations {
                  */
                 fields?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description The article's slug
@@ -1359,7 +1788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ArticleView"];
+                    "application/json": components["schemas"]["ArticleView"] | components["schemas"]["SparseArticle"];
                 };
             };
             /** @description The article has a new slug */
@@ -1537,7 +1966,10 @@ export interface operations {
                  */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The article's slug */
                 slug: string;
@@ -1622,7 +2054,10 @@ export interface operations {
                 /** @description With a `content:read` token: `draft`, `scheduled`, `published` (default) or `any`. */
                 status?: string;
             };
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1636,7 +2071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ArticleListing"];
+                    "application/json": components["schemas"]["ArticleListing"] | components["schemas"]["SparseArticleListing"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -1662,7 +2097,10 @@ export interface operations {
                  */
                 hide_empty?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1721,7 +2159,10 @@ export interface operations {
     get_tag: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description The tag's slug
@@ -1884,7 +2325,10 @@ export interface operations {
                  */
                 hide_empty?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1943,7 +2387,10 @@ export interface operations {
     get_author: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description The author's slug
@@ -2095,7 +2542,10 @@ export interface operations {
     list_tokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2178,7 +2628,10 @@ export interface operations {
     healthz: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2200,7 +2653,10 @@ export interface operations {
     readyz: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2228,7 +2684,10 @@ export interface operations {
     openapi_json: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { cardsOf, followArticleLink, walkArticles, type Article } from "../src/index.js";
+import { cardsOf, followArticleLink, walkArticles, wholeArticle, type Article, type Card } from "../src/index.js";
 import { ok, publicClient } from "./env.js";
 
 const client = publicClient();
@@ -134,7 +134,7 @@ describe("a blog frontend", () => {
     const card = timeline[index]!;
 
     const result = await client.GET("/api/v1/articles/{slug}", { params: { path: { slug: card.slug } } });
-    const article = ok(result);
+    const article = wholeArticle(ok(result));
     assert.equal(article.slug, card.slug);
     assert.equal(article.title, card.title);
     assert.ok(article.body_html && article.body_html.includes("<p>"), "body_html");
@@ -148,10 +148,18 @@ describe("a blog frontend", () => {
     assert.equal(article.newer?.title, timeline[index - 1]!.title);
 
     // Ends of the timeline.
-    const newest = ok(await client.GET("/api/v1/articles/{slug}", { params: { path: { slug: timeline[0]!.slug } } }));
+    const newest = wholeArticle(ok(await client.GET("/api/v1/articles/{slug}", { params: { path: { slug: timeline[0]!.slug } } })));
     assert.equal(newest.newer, null);
-    const oldest = ok(await client.GET("/api/v1/articles/{slug}", { params: { path: { slug: timeline.at(-1)!.slug } } }));
+    const oldest = wholeArticle(ok(await client.GET("/api/v1/articles/{slug}", { params: { path: { slug: timeline.at(-1)!.slug } } })));
     assert.equal(oldest.older, null);
+
+    // A conditional listing request answers 304 without a body, and the client does not throw on it.
+    const listed = await client.GET("/api/v1/articles", {});
+    const listEtag = listed.response.headers.get("etag");
+    assert.ok(listEtag, "a listing has an ETag");
+    const unchanged = await client.GET("/api/v1/articles", { params: { header: { "If-None-Match": listEtag } } });
+    assert.equal(unchanged.response.status, 304);
+    assert.equal(unchanged.data, undefined);
 
     // Revalidation as a browser cache does it.
     const etag = result.response.headers.get("etag");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createFolioClient, type components } from "../src/index.js";
+import { createFolioClient, type Card, type components } from "../src/index.js";
 
 export function mistakesTheTypesCatch() {
   const client = createFolioClient("http://127.0.0.1:1");
@@ -21,7 +21,14 @@ export function mistakesTheTypesCatch() {
   const status: components["schemas"]["ArticleStatus"] = "archived";
   // @ts-expect-error: ArticleInput has no such field (the API answers 422)
   const input: components["schemas"]["ArticleInput"] = { title: "t", colour: "red" };
-  return [status, input];
+  // @ts-expect-error: a default card always has its slug, title and dates: they are required, not optional
+  const partial: Card = { slug: "x" };
+  return [status, input, partial];
+}
+
+/** Compiles only while a default card's always-present fields are typed as present. */
+export function cardLine(card: Card): string {
+  return `${card.title} (${card.slug}), ${card.reading_time_minutes} min, ${card.created_at}`;
 }
 
 test("the generated types reject what the API rejects (checked by tsc at build time)", () => {

@@ -65,6 +65,11 @@ async fn respond_listing(
 }
 
 /// List articles: cards, newest first by default, in pages or by cursor.
+///
+/// Anyone sees published articles whose `published_at` has passed; a `content:read` token may ask for drafts
+/// and scheduled articles with `status`. Page mode answers totals and page numbers; cursor mode (`cursor=`
+/// empty for the first page) answers opaque cursors and visits every article once even while others are
+/// published. Filters combine; `q` searches in web-search syntax and sorts by relevance unless `sort` is given.
 #[utoipa::path(
     tag = "articles",
     params(ArticleListParams),
@@ -82,6 +87,8 @@ pub async fn list_articles(cx: Ctx, caller: Caller, params: Query<ArticleListPar
 }
 
 /// Featured articles: the same as `/articles?featured=true`, three per page by default.
+///
+/// Takes every parameter of `GET /articles` but `featured`, which the path implies.
 #[utoipa::path(
     tag = "articles",
     params(ArticleListParams),

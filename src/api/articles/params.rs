@@ -51,7 +51,8 @@ pub struct ArticleListParams {
     #[param(value_type = Option<String>, pattern = "^(-published_at|published_at|title|-updated_at)$", example = "-published_at")]
     pub sort: Option<String>,
     /// Article fields to return, comma separated (sparse fieldset), e.g. `slug,title,published_at`.
-    #[param(value_type = Option<String>, example = "slug,title,summary,published_at")]
+    #[param(value_type = Option<String>, example = "slug,title,summary,published_at", max_length = 1000,
+            pattern = r"^\s*(id|slug|title|summary|word_count|reading_time_minutes|status|featured|published_at|created_at|updated_at|version|tags|primary_tag|authors|primary_author|cover_image|seo|body_markdown|body_html|toc)\s*(,\s*(id|slug|title|summary|word_count|reading_time_minutes|status|featured|published_at|created_at|updated_at|version|tags|primary_tag|authors|primary_author|cover_image|seo|body_markdown|body_html|toc)\s*)*$")]
     pub fields: Option<String>,
     /// With a `content:read` token: `draft`, `scheduled`, `published` (default) or `any`.
     #[param(value_type = Option<String>, pattern = "^(draft|scheduled|published|any)$")]
@@ -257,6 +258,7 @@ pub(super) fn parse(
 pub struct ArticleParams {
     /// Article fields to return, comma separated (sparse fieldset), e.g. `slug,title,body_html`; `newer` and
     /// `older` may be named too.
-    #[param(value_type = Option<String>, example = "slug,title,body_html")]
+    #[param(value_type = Option<String>, example = "slug,title,body_html", max_length = 1000,
+            pattern = r"^\s*(id|slug|title|summary|word_count|reading_time_minutes|status|featured|published_at|created_at|updated_at|version|tags|primary_tag|authors|primary_author|cover_image|seo|body_markdown|body_html|toc|newer|older)\s*(,\s*(id|slug|title|summary|word_count|reading_time_minutes|status|featured|published_at|created_at|updated_at|version|tags|primary_tag|authors|primary_author|cover_image|seo|body_markdown|body_html|toc|newer|older)\s*)*$")]
     pub fields: Option<String>,
 }

@@ -60,6 +60,9 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
 
 /// Change some fields (JSON merge patch, RFC 7396): a field set to `null` returns to its default. May rename the
 /// article: its old slug then answers 301.
+///
+/// The patch applies to the article as it is when the write locks it, so a concurrent write is never merged
+/// into or lost; `If-Match` makes the patch conditional on the version a client has seen.
 #[utoipa::path(
     tag = "articles",
     params(

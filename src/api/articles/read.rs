@@ -51,6 +51,9 @@ fn single_read_visibility(caller: &Caller) -> Visibility {
 }
 
 /// One article, whole, with `newer` and `older`. A former slug answers 301 to the current one.
+///
+/// `newer` and `older` are its neighbours in the public timeline (absent when the article is not public).
+/// The ETag covers the article's version and its neighbours, so a 304 never hides a change of either.
 #[utoipa::path(
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug", example = "message-queues-explained"), ArticleParams),
@@ -119,6 +122,8 @@ pub struct RelatedParams {
 }
 
 /// Public articles sharing the most tags with this one, ties broken by newest; never the article itself.
+///
+/// Answers cards, best first; an article without tags has no related articles.
 #[utoipa::path(
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug"), RelatedParams),

@@ -19,6 +19,9 @@ use crate::domain::slug::Slug;
 use crate::store::articles::{self as store, Outcome};
 
 /// Create an article. Its slug (given or derived from the title) must be free.
+///
+/// The body is JSON, or Markdown with YAML front matter holding the same fields. Tags named for the first time
+/// are created; authors must exist. Publishing without `published_at` publishes now.
 #[utoipa::path(
     tag = "articles",
     request_body(content(
@@ -46,6 +49,9 @@ pub async fn create_article(Ctx { req, state }: Ctx, _: Writer, payload: Payload
 
 /// Create or replace the article at this slug. Replacing with identical content changes nothing (same `version`
 /// and `updated_at`). `If-None-Match: *` only creates; `If-Match` only replaces that version.
+///
+/// The idempotent write for publishing from a repository: omitted fields return to their defaults, and a rerun
+/// with unchanged files writes nothing. A body `slug`, if given, must equal the URL's (rename with `PATCH`).
 #[utoipa::path(
     tag = "articles",
     params(
@@ -85,6 +91,8 @@ pub async fn put_article(cx: Ctx, _: Writer, slug: Path<String>, payload: Payloa
 }
 
 /// Delete an article.
+///
+/// Its former slugs stop redirecting. With `If-Match`, only the version whose ETag is listed is deleted.
 #[utoipa::path(
     tag = "articles",
     params(

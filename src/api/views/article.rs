@@ -71,6 +71,7 @@ impl From<Neighbour> for NeighbourView {
 /// `draft`, `scheduled` (published with a future `published_at`) or `published`.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+#[schema(example = "published")]
 pub enum ArticleStatus {
     Draft,
     Scheduled,
@@ -189,14 +190,54 @@ impl ArticleView {
     }
 }
 
-/// An article in a listing. Without `fields`, every property but `body_markdown`, `body_html` and `toc` is
-/// present (each as in `ArticleView`); with `fields`, exactly the named ones. Hence none is required here.
+/// An article in a listing requested without `fields`: every property of the article but `body_markdown`,
+/// `body_html`, `toc`, `newer` and `older`, each always present.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({"id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00", "slug": "message-queues-explained",
+    "title": "Message Queues Explained", "summary": "When to reach for a queue.", "word_count": 1612,
+    "reading_time_minutes": 8, "status": "published", "featured": true, "published_at": "2026-04-18T09:00:00Z",
+    "created_at": "2026-04-17T16:12:03Z", "updated_at": "2026-04-18T08:55:40Z", "version": 3,
+    "tags": [{"slug": "system-design", "name": "System Design"}],
+    "primary_tag": {"slug": "system-design", "name": "System Design"},
+    "authors": [{"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}],
+    "primary_author": {"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}, "cover_image": null,
+    "seo": {"meta_title": null, "meta_description": null, "canonical_url": null}}))]
+pub struct ArticleCard {
+    id: Uuid,
+    slug: String,
+    title: String,
+    summary: String,
+    word_count: i32,
+    reading_time_minutes: i32,
+    status: ArticleStatus,
+    featured: bool,
+    /// Null for a draft that was never published.
+    #[schema(required = true, format = DateTime)]
+    published_at: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    version: i64,
+    tags: Vec<TagRef>,
+    #[schema(required = true)]
+    primary_tag: Option<TagRef>,
+    authors: Vec<AuthorRef>,
+    #[schema(required = true)]
+    primary_author: Option<AuthorRef>,
+    #[schema(required = true)]
+    cover_image: Option<CoverImage>,
+    seo: Seo,
+}
+
+/// An article (or a listing item) requested with `fields`: exactly the named properties, each as in
+/// `ArticleView`. Hence none is required here.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 #[schema(example = json!({"slug": "message-queues-explained", "title": "Message Queues Explained",
-    "summary": "When to reach for a queue.", "reading_time_minutes": 8, "published_at": "2026-04-18T09:00:00Z",
-    "primary_tag": {"slug": "system-design", "name": "System Design"}, "featured": true}))]
-pub struct ArticleCard {
+    "published_at": "2026-04-18T09:00:00Z"}))]
+pub struct SparseArticle {
     id: Option<Uuid>,
     slug: Option<String>,
     title: Option<String>,
@@ -218,10 +259,30 @@ pub struct ArticleCard {
     primary_author: Option<AuthorRef>,
     cover_image: Option<CoverImage>,
     seo: Option<Seo>,
+    /// Detail only.
+    newer: Option<NeighbourView>,
+    /// Detail only.
+    older: Option<NeighbourView>,
+}
+
+/// A page of articles requested with `fields`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({"data": [{"slug": "message-queues-explained", "title": "Message Queues Explained"}],
+    "meta": {"pagination": {"page": 1, "per_page": 10, "total": 1, "total_pages": 1, "prev_page": null,
+    "next_page": null, "prev_cursor": null, "next_cursor": null}},
+    "links": {"self": "/api/v1/articles?fields=slug%2Ctitle&page=1&per_page=10",
+    "first": "/api/v1/articles?fields=slug%2Ctitle&page=1&per_page=10", "prev": null, "next": null,
+    "last": "/api/v1/articles?fields=slug%2Ctitle&page=1&per_page=10"}}))]
+pub struct SparseArticleListing {
+    data: Vec<SparseArticle>,
+    meta: Meta,
+    links: Links,
 }
 
 /// A page of articles (cards).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"data": [{"id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00", "slug": "message-queues-explained", "title": "Message Queues Explained", "summary": "When to reach for a queue.", "word_count": 1612, "reading_time_minutes": 8, "status": "published", "featured": true, "published_at": "2026-04-18T09:00:00Z", "created_at": "2026-04-17T16:12:03Z", "updated_at": "2026-04-18T08:55:40Z", "version": 3, "tags": [{"slug": "system-design", "name": "System Design"}], "primary_tag": {"slug": "system-design", "name": "System Design"}, "authors": [{"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}], "primary_author": {"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}, "cover_image": null, "seo": {"meta_title": null, "meta_description": null, "canonical_url": null}}], "meta": {"pagination": {"page": 1, "per_page": 10, "total": 42, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}}, "links": {"self": "/api/v1/articles?page=1&per_page=10", "first": "/api/v1/articles?page=1&per_page=10", "prev": null, "next": "/api/v1/articles?page=2&per_page=10", "last": "/api/v1/articles?page=5&per_page=10"}}))]
 pub struct ArticleListing {
     #[schema(value_type = Vec<ArticleCard>)]
     pub data: Vec<ArticleView>,
@@ -231,6 +292,7 @@ pub struct ArticleListing {
 
 /// Related articles, best first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"data": [{"id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00", "slug": "message-queues-explained", "title": "Message Queues Explained", "summary": "When to reach for a queue.", "word_count": 1612, "reading_time_minutes": 8, "status": "published", "featured": true, "published_at": "2026-04-18T09:00:00Z", "created_at": "2026-04-17T16:12:03Z", "updated_at": "2026-04-18T08:55:40Z", "version": 3, "tags": [{"slug": "system-design", "name": "System Design"}], "primary_tag": {"slug": "system-design", "name": "System Design"}, "authors": [{"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}], "primary_author": {"slug": "ada", "name": "Ada Lovelace", "avatar_url": null}, "cover_image": null, "seo": {"meta_title": null, "meta_description": null, "canonical_url": null}}]}))]
 pub struct ArticleList {
     #[schema(value_type = Vec<ArticleCard>)]
     pub data: Vec<ArticleView>,

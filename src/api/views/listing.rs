@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 /// Pagination state of a listing.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"page": 1, "per_page": 10, "total": 42, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}))]
 pub struct Pagination {
     /// Page mode only.
     pub page: Option<i64>,
@@ -21,12 +22,14 @@ pub struct Pagination {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"pagination": {"page": 1, "per_page": 10, "total": 42, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}}))]
 pub struct Meta {
     pub pagination: Pagination,
 }
 
 /// Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"self": "/api/v1/articles?page=1&per_page=10", "first": "/api/v1/articles?page=1&per_page=10", "prev": null, "next": "/api/v1/articles?page=2&per_page=10", "last": "/api/v1/articles?page=5&per_page=10"}))]
 pub struct Links {
     #[serde(rename = "self")]
     pub this: String,

@@ -67,6 +67,7 @@ impl From<Record<AuthorWrite>> for AuthorView {
 
 /// A page of tags.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"data": [{"slug": "system-design", "name": "System Design", "description": null, "article_count": 12, "created_at": "2026-01-03T10:00:00Z", "updated_at": "2026-01-03T10:00:00Z"}], "meta": {"pagination": {"page": 1, "per_page": 100, "total": 1, "total_pages": 1, "prev_page": null, "next_page": null, "prev_cursor": null, "next_cursor": null}}, "links": {"self": "/api/v1/tags?page=1&per_page=100", "first": "/api/v1/tags?page=1&per_page=100", "prev": null, "next": null, "last": "/api/v1/tags?page=1&per_page=100"}}))]
 pub struct TagListing {
     pub data: Vec<TagView>,
     pub meta: Meta,
@@ -75,6 +76,7 @@ pub struct TagListing {
 
 /// A page of authors.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"data": [{"slug": "ada", "name": "Ada Lovelace", "bio": null, "avatar_url": null, "website": null, "article_count": 7}], "meta": {"pagination": {"page": 1, "per_page": 100, "total": 1, "total_pages": 1, "prev_page": null, "next_page": null, "prev_cursor": null, "next_cursor": null}}, "links": {"self": "/api/v1/authors?page=1&per_page=100", "first": "/api/v1/authors?page=1&per_page=100", "prev": null, "next": null, "last": "/api/v1/authors?page=1&per_page=100"}}))]
 pub struct AuthorListing {
     pub data: Vec<AuthorView>,
     pub meta: Meta,

@@ -41,7 +41,7 @@ impl From<TokenRecord> for TokenView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11", "name": "ci-publisher",
     "scopes": ["content:write"], "created_at": "2026-11-01T08:00:00Z", "last_used_at": null, "expires_at": null,
-    "secret": "folio_3Vq0mZr8cQk1YwzT5pLr2XnB7sHd9uGf4aEj6KtWy0o"}))]
+    "secret": "folio_EXAMPLE-shown-once-never-a-real-secret"}))]
 pub struct CreatedTokenView {
     #[serde(flatten)]
     pub token: TokenView,
@@ -51,6 +51,7 @@ pub struct CreatedTokenView {
 
 /// Every API token.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"data": [{"id": "5d0c8d4e-0f59-4c55-a2a4-3b1f0f9a6f11", "name": "ci-publisher", "scopes": ["content:write"], "created_at": "2026-11-01T08:00:00Z", "last_used_at": null, "expires_at": null}]}))]
 pub struct TokenList {
     pub data: Vec<TokenView>,
 }

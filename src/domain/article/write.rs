@@ -30,7 +30,7 @@ pub struct CoverImage {
     pub url: String,
     /// At most 500 characters.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub alt: Option<String>,
 }
 
@@ -39,10 +39,10 @@ pub struct CoverImage {
 #[schema(example = json!({"meta_title": "Queues, explained", "meta_description": null, "canonical_url": null}))]
 pub struct Seo {
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*$")]
     pub meta_title: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub meta_description: Option<String>,
     /// An http(s) URL or an absolute path on the site, at most 2000 characters.
     #[serde(default)]
@@ -55,7 +55,7 @@ pub struct Seo {
 
 /// A tag name: 1 to 100 characters with a letter or digit.
 #[derive(ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"[0-9A-Za-z\u00C0-\uFFFF]")]
+#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[0-9A-Za-z\u00C0-\uFFFF][^\u0000]*$")]
 pub struct TagNameText(#[allow(dead_code)] String);
 
 /// A slug: 1 to 120 characters of a-z, 0-9 and single inner hyphens.
@@ -81,7 +81,12 @@ pub struct ArticleInput {
     /// 1 to 200 characters, not all white space.
     #[serde(default)]
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[schema(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub title: String,
     /// Derived from the title when absent. On `PUT` it must equal the slug in the path.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,12 +95,12 @@ pub struct ArticleInput {
     /// At most 500 characters; derived from the body when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[validate(length(max = 500, message = "must be at most 500 characters"))]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub summary: Option<String>,
     /// CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
     /// front matter.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, pattern = r"^[^\u0000]*$")]
     pub body_markdown: String,
     /// `draft` (default) or `published`.
     #[serde(skip_serializing_if = "Option::is_none")]
