@@ -317,7 +317,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("One ", $one, "."),
-            description = concat!("With its count of public articles (a tag that no public article uses is found only with a `content:read` token)."),
+            description = "With its count of public articles (a tag that no public article uses is found only with a `content:read` token).",
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), example = $example)),
             responses(
                 (status = 200, description = concat!("The ", $one), body = $View),
@@ -338,7 +338,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("Create ", $a, " ", $one, "; its slug (given or derived from the name) must be free."),
-            description = concat!("The slug is derived from the name when absent (`System Design` becomes `system-design`); a taken slug is a 409."),
+            description = "The slug is derived from the name when absent (`System Design` becomes `system-design`); a taken slug is a 409.",
             request_body = $Input,
             responses(
                 (status = 201, description = "Created", body = $View, headers(("Location" = String))),
@@ -354,7 +354,7 @@ macro_rules! slug_resource_handlers {
         #[utoipa::path(
             tag = $many,
             summary = concat!("Create or replace the ", $one, " at this slug; identical content changes nothing."),
-            description = concat!("Omitted fields return to their defaults; an identical replacement writes nothing (same `updated_at`)."),
+            description = "Omitted fields return to their defaults; an identical replacement writes nothing (same `updated_at`).",
             params(("slug" = String, Path, description = concat!("The ", $one, "'s slug"), pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 120)),
             request_body = $Input,
             responses(
