@@ -143,6 +143,27 @@ pub fn front_matter(bytes: &[u8]) -> Result<(Map<String, Value>, String), ApiErr
     }
 }
 
+/// Refuses the fields of a merge patch that are not fields of the resource: merging would drop a `null` one
+/// silently, so they are refused before the merge as they would be after it.
+pub fn known_fields(patch: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
+    let errors: Vec<FieldError> = patch
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            FieldError::new(
+                k.as_str(),
+                "unknown_field",
+                format!("`{k}` is not a known field"),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 /// Refuses a field of `objects` that holds anything but a JSON object or `null` (serde would also read a struct
 /// from an array of its values in order, which the contract does not allow).
 pub fn require_objects(map: &Map<String, Value>, objects: &[&str]) -> Result<(), ApiError> {

@@ -251,15 +251,15 @@ pub async fn patch<R: Resource>(
 ) -> Answer {
     let Ctx { req, state } = cx;
     let slug = path_slug::<R>(&slug)?;
-    let patch = Value::Object(
-        read_body(
-            &req,
-            payload,
-            &state,
-            &[BodyKind::MergePatch, BodyKind::Json],
-        )
-        .await?,
-    );
+    let patch = read_body(
+        &req,
+        payload,
+        &state,
+        &[BodyKind::MergePatch, BodyKind::Json],
+    )
+    .await?;
+    body::known_fields(&patch, R::FIELDS)?;
+    let patch = Value::Object(patch);
     let lookup = slug.clone();
     let outcome = run_about(&state, subject::<R>(&slug), move |conn| {
         store::update_with::<R, TxError>(conn, &lookup, |current| {

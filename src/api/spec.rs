@@ -5,7 +5,7 @@
 //! - `PATCH` takes a merge patch of the input: every field optional, no other field allowed.
 
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{AnyOf, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AnyOf, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::server::Server;
 use utoipa::openapi::Required;
@@ -33,6 +33,27 @@ pub fn refine(spec: &mut OpenApi) {
             // An empty requirement: callable without credentials (generators otherwise assume the token).
             op.security
                 .get_or_insert_with(|| vec![SecurityRequirement::default()]);
+        }
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // An optional header is absent or a string; it is never the JSON `null` its Rust type suggests.
+            for param in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = param {
+                    if p.parameter_in == ParameterIn::Header {
+                        if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() {
+                            o.schema_type = SchemaType::Type(Type::String);
+                        }
+                    }
+                }
+            }
         }
         if let Some(get) = item.get.as_mut() {
             // Every GET is conditional (a matching ETag answers 304), so generated clients may send one.

@@ -1813,9 +1813,9 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Replace only if the article's ETag is listed */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
                 /** @description `*`: create only */
-                "If-None-Match"?: string | null;
+                "If-None-Match"?: string;
             };
             path: {
                 /** @description The article's slug */
@@ -1875,7 +1875,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Delete only if the article's ETag is listed */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description The article's slug */
@@ -1906,7 +1906,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Apply only if the article's ETag is listed */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 /** @description The article's current slug */

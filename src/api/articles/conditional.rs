@@ -29,6 +29,20 @@ fn if_match_accepts(value: &str, id: uuid::Uuid, version: i64) -> bool {
         .any(|v| v == "*" || (v.starts_with(&prefix) && v.ends_with('"')))
 }
 
+/// `*`, or an article ETag as `etag` writes it: `"` 8 hex digits `-` version `-` 8 hex digits `"`.
+fn etag_shaped(tag: &str) -> bool {
+    let Some(inner) = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+        return tag == "*";
+    };
+    let parts: Vec<&str> = inner.split('-').collect();
+    let hex8 = |p: &str| {
+        p.len() == 8
+            && p.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    };
+    matches!(parts.as_slice(), [a, v, b] if hex8(a) && hex8(b) && !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()))
+}
+
 /// `If-Match` and `If-None-Match: *` as a store precondition.
 pub(super) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> {
     let get = |name| {
@@ -40,6 +54,9 @@ pub(super) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> 
     match (get(header::IF_MATCH), get(header::IF_NONE_MATCH)) {
         (Some(_), Some(_)) => Err(ApiError::BadRequest(
             "send If-Match or If-None-Match, not both".to_owned(),
+        )),
+        (Some(m), None) if !m.split(',').map(str::trim).all(etag_shaped) => Err(ApiError::BadRequest(
+            "If-Match takes `*` or the article's ETags (\"xxxxxxxx-N-xxxxxxxx\"), comma separated".to_owned(),
         )),
         (Some(m), None) => Ok(Precondition::Matches(Box::new(move |id, version| {
             if_match_accepts(&m, id, version)

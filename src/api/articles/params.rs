@@ -26,20 +26,20 @@ pub struct ArticleListParams {
     #[param(value_type = Option<String>)]
     pub cursor: Option<String>,
     /// Tag slugs, comma separated: articles with any of them.
-    #[param(value_type = Option<String>, example = "rust,databases")]
+    #[param(value_type = Option<String>, example = "rust,databases", max_length = 2000, pattern = r"^\s*[a-z0-9]+(-[a-z0-9]+)*\s*(,\s*[a-z0-9]+(-[a-z0-9]+)*\s*)*$")]
     pub tag: Option<String>,
     /// Tag slugs, comma separated: articles with every one of them.
-    #[param(value_type = Option<String>, example = "rust,databases")]
+    #[param(value_type = Option<String>, example = "rust,databases", max_length = 2000, pattern = r"^\s*[a-z0-9]+(-[a-z0-9]+)*\s*(,\s*[a-z0-9]+(-[a-z0-9]+)*\s*)*$")]
     pub tag_all: Option<String>,
     /// An author slug.
-    #[param(value_type = Option<String>, example = "ada")]
+    #[param(value_type = Option<String>, example = "ada", max_length = 2000, pattern = r"^\s*[a-z0-9]+(-[a-z0-9]+)*\s*$")]
     pub author: Option<String>,
     /// `true` or `false`.
     #[param(value_type = Option<bool>)]
     pub featured: Option<String>,
     /// Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
     /// Results come by relevance unless `sort` is given.
-    #[param(value_type = Option<String>, max_length = 500, example = "message queues")]
+    #[param(value_type = Option<String>, max_length = 500, example = "message queues", pattern = r"^[^\u0000]*$")]
     pub q: Option<String>,
     /// Only articles published at or after this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime, example = "2026-01-01T00:00:00Z")]

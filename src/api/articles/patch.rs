@@ -94,9 +94,9 @@ pub async fn patch_article(cx: Ctx, _: Writer, slug: Path<String>, payload: Payl
             "If-None-Match: * makes no sense on PATCH".to_owned(),
         ));
     }
-    let patch = Value::Object(body::json_object(
-        &body::read(&req, payload, state.max_body_bytes()).await?,
-    )?);
+    let patch = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
+    body::known_fields(&patch, &ArticleInput::FIELDS)?;
+    let patch = Value::Object(patch);
     let lookup = slug.clone();
     let outcome = run_about(&state, subject(&slug), move |conn| {
         store::update_with(conn, &lookup, &precondition, |current| {
