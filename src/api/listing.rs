@@ -71,7 +71,8 @@ pub fn timestamp(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>
         .transpose()
 }
 
-/// A comma list of slugs.
+/// A comma list of slugs. A slug-shaped value longer than any slug can be is accepted: as a filter it matches
+/// nothing, like any other slug no row has.
 pub fn slugs(name: &str, value: Option<&str>) -> Result<Vec<String>, ApiError> {
     let Some(value) = text(name, value, 2000)? else {
         return Ok(Vec::new());
@@ -79,7 +80,18 @@ pub fn slugs(name: &str, value: Option<&str>) -> Result<Vec<String>, ApiError> {
     value
         .split(',')
         .map(|s| {
-            Slug::parse(s.trim())
+            let s = s.trim();
+            // Only the length is relaxed: the shape is a slug's.
+            let shaped = !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !s.starts_with('-')
+                && !s.ends_with('-')
+                && !s.contains("--");
+            if shaped {
+                return Ok(s.to_owned());
+            }
+            Slug::parse(s)
                 .map(Slug::into_string)
                 .map_err(|e| bad(name, format!("holds `{s}`, which is not a slug: {e}")))
         })

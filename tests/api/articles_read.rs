@@ -595,3 +595,19 @@ async fn the_detail_takes_fields_and_refuses_unknown_parameters() {
         .await
         .problem(400, "/problems/bad-request");
 }
+
+#[actix_web::test]
+async fn a_filter_slug_longer_than_any_slug_matches_nothing() {
+    let (app, _) = blog().await;
+    let long = "a".repeat(200);
+    for param in ["tag", "tag_all", "author"] {
+        let doc = app.listing("articles", &format!("{param}={long}")).await;
+        assert!(slugs(&doc).is_empty(), "{param}");
+    }
+    app.get("/api/v1/articles?tag=rust,,web")
+        .await
+        .problem(400, "/problems/bad-request");
+    app.get("/api/v1/articles?tag=Rust")
+        .await
+        .problem(400, "/problems/bad-request");
+}
