@@ -139,7 +139,8 @@ pub const API_PREFIX: &str = "/api/v1";
             Errors are RFC 9457 `application/problem+json` documents with a stable `type`. \
             Write operations and non-public reads need `Authorization: Bearer folio_...`. \
             An interactive reference is served at `/docs/`.",
-        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+        contact(name = "Folio maintainers")
     ),
     tags(
         (name = "articles", description = "Articles: public reads, token reads of drafts, and writes"),

@@ -202,7 +202,8 @@ macro_rules! slug_table {
             ) -> QueryResult<$crate::store::Counted<$crate::store::resource::Record<$write>>> {
                 use diesel::sql_types::{BigInt, Bool};
                 let count = $crate::store::resource::count_sql(stringify!($table), $link, $fk);
-                let non_empty = format!("{count} > 0");
+                // EXISTS stops at the first public article; `count > 0` would count them all once more.
+                let non_empty = $crate::store::resource::used_sql(stringify!($table), $link, $fk);
                 let mut total = $table::table.select(diesel::dsl::count_star()).into_boxed();
                 let mut rows = $table::table
                     .select((
@@ -244,6 +245,15 @@ pub(crate) use slug_table;
 pub fn count_sql(table: &str, link: &str, fk: &str) -> String {
     format!(
         "(SELECT count(*) FROM {link} JOIN articles ON articles.id = {link}.article_id \
+         WHERE {link}.{fk} = {table}.id AND {})",
+        super::articles::visibility::public()
+    )
+}
+
+/// Whether any public article is linked to the current row of `table`.
+pub fn used_sql(table: &str, link: &str, fk: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM {link} JOIN articles ON articles.id = {link}.article_id \
          WHERE {link}.{fk} = {table}.id AND {})",
         super::articles::visibility::public()
     )
