@@ -82,13 +82,7 @@ pub fn slugs(name: &str, value: Option<&str>) -> Result<Vec<String>, ApiError> {
         .map(|s| {
             let s = s.trim();
             // Only the length is relaxed: the shape is a slug's.
-            let shaped = !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !s.starts_with('-')
-                && !s.ends_with('-')
-                && !s.contains("--");
-            if shaped {
+            if Slug::shaped(s) {
                 return Ok(s.to_owned());
             }
             Slug::parse(s)

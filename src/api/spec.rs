@@ -33,17 +33,6 @@ pub fn refine(spec: &mut OpenApi) {
             // An empty requirement: callable without credentials (generators otherwise assume the token).
             op.security
                 .get_or_insert_with(|| vec![SecurityRequirement::default()]);
-        }
-        for op in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
             // An optional header is absent or a string; it is never the JSON `null` its Rust type suggests.
             for param in op.parameters.iter_mut().flatten() {
                 if let RefOr::T(p) = param {

@@ -14,18 +14,21 @@ pub struct InvalidSlug;
 
 impl Slug {
     pub fn parse(s: &str) -> Result<Slug, InvalidSlug> {
-        let valid = !s.is_empty()
-            && s.len() <= MAX_LEN
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-')
-            && !s.ends_with('-')
-            && !s.contains("--");
-        if valid {
+        if Self::shaped(s) && s.len() <= MAX_LEN {
             Ok(Slug(s.to_owned()))
         } else {
             Err(InvalidSlug)
         }
+    }
+
+    /// Whether `s` has a slug's shape (`a-z0-9` with single inner hyphens), whatever its length.
+    pub fn shaped(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--")
     }
 
     /// Derives a slug from free text: transliterated to ASCII, lowercased, every run of other characters made one
