@@ -146,8 +146,12 @@ pub fn front_matter(bytes: &[u8]) -> Result<(Map<String, Value>, String), ApiErr
 /// Refuses the fields of a merge patch that are not fields of the resource: merging would drop a `null` one
 /// silently, so they are refused before the merge as they would be after it.
 pub fn known_fields(patch: &Map<String, Value>, known: &[&str]) -> Result<(), ApiError> {
-    let errors: Vec<FieldError> = patch
-        .keys()
+    valid_unless(unknown_fields(patch, known))
+}
+
+/// A field error for each key of `map` that is not among `known`.
+fn unknown_fields(map: &Map<String, Value>, known: &[&str]) -> Vec<FieldError> {
+    map.keys()
         .filter(|k| !known.contains(&k.as_str()))
         .map(|k| {
             FieldError::new(
@@ -156,7 +160,11 @@ pub fn known_fields(patch: &Map<String, Value>, known: &[&str]) -> Result<(), Ap
                 format!("`{k}` is not a known field"),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// `Ok` when there is no error, else the validation problem listing them.
+fn valid_unless(errors: Vec<FieldError>) -> Result<(), ApiError> {
     if errors.is_empty() {
         Ok(())
     } else {
@@ -175,11 +183,7 @@ pub fn require_objects(map: &Map<String, Value>, objects: &[&str]) -> Result<(),
         })
         .map(|name| FieldError::new(*name, "type", "must be a JSON object"))
         .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors))
-    }
+    valid_unless(errors)
 }
 
 /// Checks the field names and the absence of NUL characters, then deserializes; every problem becomes a field
@@ -189,17 +193,7 @@ pub fn fields<T: DeserializeOwned>(
     known: &[&str],
     required: &[&str],
 ) -> Result<T, ApiError> {
-    let mut errors: Vec<FieldError> = map
-        .keys()
-        .filter(|k| !known.contains(&k.as_str()))
-        .map(|k| {
-            FieldError::new(
-                k.as_str(),
-                "unknown_field",
-                format!("`{k}` is not a known field"),
-            )
-        })
-        .collect();
+    let mut errors = unknown_fields(&map, known);
     errors.extend(
         required
             .iter()
