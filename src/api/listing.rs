@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::problem::ApiError;
 use super::views::{Links, Pagination};
-use crate::domain::slug::Slug;
+use crate::domain::slug::{InvalidSlug, Slug};
 
 fn bad(name: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("query parameter `{name}` {message}"))
@@ -83,11 +83,13 @@ pub fn slugs(name: &str, value: Option<&str>) -> Result<Vec<String>, ApiError> {
             let s = s.trim();
             // Only the length is relaxed: the shape is a slug's.
             if Slug::shaped(s) {
-                return Ok(s.to_owned());
+                Ok(s.to_owned())
+            } else {
+                Err(bad(
+                    name,
+                    format!("holds `{s}`, which is not a slug: {InvalidSlug}"),
+                ))
             }
-            Slug::parse(s)
-                .map(Slug::into_string)
-                .map_err(|e| bad(name, format!("holds `{s}`, which is not a slug: {e}")))
         })
         .collect()
 }

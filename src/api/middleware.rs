@@ -51,11 +51,11 @@ pub async fn request_id(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.trusted_proxies.clone())
-        .unwrap_or_default();
-    let client = crate::client::address(req.peer_addr().map(|a| a.ip()), req.headers(), &trusted);
+    let peer = req.peer_addr().map(|a| a.ip());
+    let client = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => crate::client::address(peer, req.headers(), &state.config.trusted_proxies),
+        None => peer,
+    };
     req.extensions_mut().insert(ClientAddr(client));
     let (method, path) = (req.method().clone(), req.path().to_owned());
     let mut res = next.call(req).await?;

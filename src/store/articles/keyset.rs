@@ -36,7 +36,7 @@ fn key_expr(sort: Sort, visibility: Visibility) -> &'static str {
         Sort::PublishedDesc | Sort::PublishedAsc => visibility::published_key(visibility),
         Sort::UpdatedDesc => "articles.updated_at",
         Sort::Title => "articles.title",
-        Sort::Relevance => "ts_rank(articles.search, websearch_to_tsquery('english', ",
+        Sort::Relevance => super::listing::RANK_OPEN,
     }
 }
 

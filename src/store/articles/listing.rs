@@ -108,6 +108,9 @@ pub struct Page {
     pub prev: Option<Cursor>,
 }
 
+/// The opening of the relevance rank; the search text is bound after it, then `))` closes it.
+pub(super) const RANK_OPEN: &str = "ts_rank(articles.search, websearch_to_tsquery('english', ";
+
 pub(super) type Boxed<ST> = Box<dyn BoxableExpression<articles::table, Pg, SqlType = ST>>;
 
 fn column_or_null<ST>(wanted: bool, expr: &str) -> Boxed<ST>
@@ -135,11 +138,9 @@ pub(super) fn selection(
         column_or_null(include.toc, "articles.toc"),
         match rank {
             Some(q) => Box::new(
-                sql::<Nullable<Float4>>(
-                    "ts_rank(articles.search, websearch_to_tsquery('english', ",
-                )
-                .bind::<Text, _>(q.to_owned())
-                .sql("))"),
+                sql::<Nullable<Float4>>(RANK_OPEN)
+                    .bind::<Text, _>(q.to_owned())
+                    .sql("))"),
             ),
             None => Box::new(sql::<Nullable<Float4>>("NULL")),
         },

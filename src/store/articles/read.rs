@@ -56,11 +56,6 @@ pub fn get(
     find(conn, visibility, Key::Slug(slug))
 }
 
-/// The article at `slug` in any status.
-pub fn get_any(conn: &mut PgConnection, slug: &str) -> QueryResult<Option<ArticleRecord>> {
-    get(conn, Visibility::Any, slug)
-}
-
 /// The current slug of an article that used to have `old_slug`, if that article is visible.
 pub fn renamed_to(
     conn: &mut PgConnection,
