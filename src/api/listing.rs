@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::problem::ApiError;
 use super::views::{Links, Pagination};
 use crate::domain::slug::{InvalidSlug, Slug};
+pub use crate::store::articles::Total;
 
 fn bad(name: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("query parameter `{name}` {message}"))
@@ -135,12 +136,20 @@ pub fn link(req: &HttpRequest, set: &[(&str, Option<String>)]) -> String {
     }
 }
 
-/// Page-mode pagination and links.
-pub fn page_links(req: &HttpRequest, page: i64, per_page: i64, total: i64) -> (Pagination, Links) {
-    let total_pages = if total == 0 {
+/// Page-mode pagination and links. When the total is only a lower bound, the last page is unknown: a next page is
+/// offered while pages come back full.
+pub fn page_links(
+    req: &HttpRequest,
+    page: i64,
+    per_page: i64,
+    total: Total,
+    full: bool,
+) -> (Pagination, Links) {
+    let Total { count, exact } = total;
+    let total_pages = if count == 0 {
         0
     } else {
-        (total + per_page - 1) / per_page
+        (count + per_page - 1) / per_page
     };
     let at = |p: i64| {
         link(
@@ -152,14 +161,21 @@ pub fn page_links(req: &HttpRequest, page: i64, per_page: i64, total: i64) -> (P
             ],
         )
     };
-    let prev_page = (page > 1).then(|| (page - 1).min(total_pages.max(1)));
-    let next_page = (page < total_pages).then_some(page + 1);
+    let (prev_page, next_page) = if exact {
+        (
+            (page > 1).then(|| (page - 1).min(total_pages.max(1))),
+            (page < total_pages).then_some(page + 1),
+        )
+    } else {
+        ((page > 1).then_some(page - 1), full.then_some(page + 1))
+    };
     (
         Pagination {
             page: Some(page),
             per_page,
-            total,
-            total_pages: Some(total_pages),
+            total: count,
+            total_exact: exact,
+            total_pages: exact.then_some(total_pages),
             prev_page,
             next_page,
             prev_cursor: None,
@@ -170,7 +186,7 @@ pub fn page_links(req: &HttpRequest, page: i64, per_page: i64, total: i64) -> (P
             first: Some(at(1)),
             prev: prev_page.map(at),
             next: next_page.map(at),
-            last: Some(at(total_pages.max(1))),
+            last: exact.then(|| at(total_pages.max(1))),
         },
     )
 }
@@ -180,7 +196,7 @@ pub fn cursor_links(
     req: &HttpRequest,
     current: Option<&str>,
     per_page: i64,
-    total: i64,
+    total: Total,
     prev: Option<String>,
     next: Option<String>,
 ) -> (Pagination, Links) {
@@ -198,7 +214,8 @@ pub fn cursor_links(
         Pagination {
             page: None,
             per_page,
-            total,
+            total: total.count,
+            total_exact: total.exact,
             total_pages: None,
             prev_page: None,
             next_page: None,

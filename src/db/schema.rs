@@ -19,6 +19,16 @@ diesel::table! {
         article_id -> Uuid,
         author_id -> Uuid,
         position -> Int2,
+        listed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    article_counts (single) {
+        single -> Bool,
+        published -> Int8,
+        draft -> Int8,
+        featured -> Int8,
     }
 }
 
@@ -35,6 +45,7 @@ diesel::table! {
         article_id -> Uuid,
         tag_id -> Uuid,
         position -> Int2,
+        listed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -72,6 +83,7 @@ diesel::table! {
         website -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        listed_count -> Int8,
     }
 }
 
@@ -90,6 +102,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        listed_count -> Int8,
     }
 }
 
@@ -102,6 +115,7 @@ diesel::joinable!(article_tags -> tags (tag_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     article_authors,
+    article_counts,
     article_slug_history,
     article_tags,
     articles,

@@ -12,6 +12,7 @@
 pub mod articles;
 pub mod authors;
 pub mod resource;
+mod sql;
 pub mod tags;
 pub mod tokens;
 
@@ -127,6 +128,16 @@ pub(crate) fn slug_conflict(e: diesel::result::Error, slug: &str) -> Error {
         ) => Error::SlugTaken(slug.to_owned()),
         other => Error::Db(other),
     }
+}
+
+/// Takes the lock every change of the stored counters takes (see migration `counters_and_link_timeline`), until
+/// the transaction ends. A write transaction that may move counters takes it first, before any row lock, so that
+/// it never waits for it while holding a lock another counter writer needs.
+pub(crate) fn lock_counts(conn: &mut diesel::PgConnection) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT folio_lock_counts()")
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Secrets shared by every instance on the database, created by the migrations.

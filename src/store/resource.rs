@@ -124,7 +124,12 @@ where
 
 /// `DELETE`: a row still referenced by articles through a restricting foreign key answers `InUse`.
 pub fn delete<T: SlugTable>(conn: &mut PgConnection, slug: &str) -> Result<()> {
-    match T::remove(conn, slug) {
+    // Removing a tag removes its links, which moves counters: take their lock before the row's.
+    let removed = conn.transaction(|conn| {
+        super::lock_counts(conn)?;
+        T::remove(conn, slug)
+    });
+    match removed {
         Ok(0) => Err(Error::NotFound),
         Ok(_) => Ok(()),
         Err(diesel::result::Error::DatabaseError(
@@ -202,7 +207,6 @@ macro_rules! slug_table {
             ) -> QueryResult<$crate::store::Counted<$crate::store::resource::Record<$write>>> {
                 use diesel::sql_types::{BigInt, Bool};
                 let count = $crate::store::resource::count_sql(stringify!($table), $link, $fk);
-                // EXISTS stops at the first public article; `count > 0` would count them all once more.
                 let non_empty = $crate::store::resource::used_sql(stringify!($table), $link, $fk);
                 let mut total = $table::table.select(diesel::dsl::count_star()).into_boxed();
                 let mut rows = $table::table
@@ -241,22 +245,14 @@ macro_rules! slug_table {
 }
 pub(crate) use slug_table;
 
-/// The number of public articles linked to the current row of `table`, as a correlated subquery.
+/// The number of public articles linked to the current row of `table`: a stored counter, not a count.
 pub fn count_sql(table: &str, link: &str, fk: &str) -> String {
-    format!(
-        "(SELECT count(*) FROM {link} JOIN articles ON articles.id = {link}.article_id \
-         WHERE {link}.{fk} = {table}.id AND {})",
-        super::articles::visibility::public()
-    )
+    super::articles::visibility::public_count(table, link, fk)
 }
 
 /// Whether any public article is linked to the current row of `table`.
 pub fn used_sql(table: &str, link: &str, fk: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM {link} JOIN articles ON articles.id = {link}.article_id \
-         WHERE {link}.{fk} = {table}.id AND {})",
-        super::articles::visibility::public()
-    )
+    format!("{} > 0", count_sql(table, link, fk))
 }
 
 /// A loaded row as a `Record`.

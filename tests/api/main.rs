@@ -5,6 +5,7 @@ mod articles_write;
 mod authors;
 mod cache;
 mod cli;
+mod counters;
 mod embedded;
 mod errors;
 mod faults;

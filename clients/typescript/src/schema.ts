@@ -1020,6 +1020,7 @@ export interface components {
          *         "prev_cursor": null,
          *         "prev_page": null,
          *         "total": 42,
+         *         "total_exact": true,
          *         "total_pages": 5
          *       }
          *     }
@@ -1051,6 +1052,7 @@ export interface components {
          *       "prev_cursor": null,
          *       "prev_page": null,
          *       "total": 42,
+         *       "total_exact": true,
          *       "total_pages": 5
          *     }
          */
@@ -1064,12 +1066,15 @@ export interface components {
             per_page: number;
             /**
              * Format: int64
-             * @description Matching items in all pages.
+             * @description Matching items in all pages. Exact when `total_exact` is true; otherwise a lower bound: totals that no stored
+             *     counter answers (search, `tag_all`, several tags, date ranges, combined filters) are counted up to 1,000.
              */
             total: number;
+            /** @description False when counting stopped at 1,000: then `total` is 1,000, and `total_pages` and `links.last` are absent. */
+            total_exact: boolean;
             /**
              * Format: int64
-             * @description Page mode only.
+             * @description Page mode only, and only when the total is exact.
              */
             total_pages?: number | null;
             /** Format: int64 */

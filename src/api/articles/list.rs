@@ -27,7 +27,13 @@ async fn respond_listing(
     let page = crate::api::run(&state, move |conn| store::list(conn, &query)).await?;
     let secret = &secret;
     let (pagination, links) = match parsed.query.window {
-        Window::Page { page: n, per_page } => listing::page_links(&req, n, per_page, page.total),
+        Window::Page { page: n, per_page } => listing::page_links(
+            &req,
+            n,
+            per_page,
+            page.total,
+            page.rows.len() as i64 >= per_page,
+        ),
         Window::Cursor { per_page, .. } => listing::cursor_links(
             &req,
             parsed.cursor_text.as_deref(),

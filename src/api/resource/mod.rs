@@ -108,7 +108,16 @@ pub async fn list<R: Resource, L: Serialize>(
             || !sees_unused::<R>(&caller),
     };
     let counted = super::run(&state, move |conn| store::list::<R>(conn, query)).await?;
-    let (pagination, links) = listing::page_links(&req, query.page, query.per_page, counted.total);
+    let (pagination, links) = listing::page_links(
+        &req,
+        query.page,
+        query.per_page,
+        listing::Total {
+            count: counted.total,
+            exact: true,
+        },
+        false,
+    );
     let mut res = HttpResponse::Ok();
     listing::link_header(&mut res, &links);
     let data = counted.rows.into_iter().map(R::View::from).collect();

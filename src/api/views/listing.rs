@@ -5,14 +5,17 @@ use utoipa::ToSchema;
 
 /// Pagination state of a listing.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"page": 1, "per_page": 10, "total": 42, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}))]
+#[schema(example = json!({"page": 1, "per_page": 10, "total": 42, "total_exact": true, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}))]
 pub struct Pagination {
     /// Page mode only.
     pub page: Option<i64>,
     pub per_page: i64,
-    /// Matching items in all pages.
+    /// Matching items in all pages. Exact when `total_exact` is true; otherwise a lower bound: totals that no stored
+    /// counter answers (search, `tag_all`, several tags, date ranges, combined filters) are counted up to 1,000.
     pub total: i64,
-    /// Page mode only.
+    /// False when counting stopped at 1,000: then `total` is 1,000, and `total_pages` and `links.last` are absent.
+    pub total_exact: bool,
+    /// Page mode only, and only when the total is exact.
     pub total_pages: Option<i64>,
     pub prev_page: Option<i64>,
     pub next_page: Option<i64>,
@@ -22,7 +25,7 @@ pub struct Pagination {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"pagination": {"page": 1, "per_page": 10, "total": 42, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}}))]
+#[schema(example = json!({"pagination": {"page": 1, "per_page": 10, "total": 42, "total_exact": true, "total_pages": 5, "prev_page": null, "next_page": 2, "prev_cursor": null, "next_cursor": null}}))]
 pub struct Meta {
     pub pagination: Pagination,
 }

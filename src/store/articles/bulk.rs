@@ -15,6 +15,7 @@ use crate::store::{slug_conflict, Result};
 /// Inserts `writes` (new slugs only); returns how many.
 pub fn insert_many(conn: &mut PgConnection, writes: &[ArticleWrite]) -> Result<usize> {
     conn.transaction(|conn| {
+        crate::store::lock_counts(conn)?;
         let mut all_tags: Vec<TagName> = Vec::new();
         let mut all_authors: Vec<String> = Vec::new();
         for w in writes {

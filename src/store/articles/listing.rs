@@ -1,21 +1,31 @@
-//! The one listing query behind `/articles`, `/featured`, tag and author pages and search: visibility, filters,
-//! a sort, a page or keyset window, and only the columns the response needs.
+//! The one listing query behind `/articles`, `/featured`, tag and author pages and search.
+//!
+//! A listing is three reads, each bounded by the page rather than by the blog: the window's ids (walking the
+//! timeline index of the articles, or of one tag or author, and stopping at the page's end), the cards of those
+//! ids, and their tags and authors. Its total comes from the stored counters when one answers the filters (all,
+//! featured, one tag, one author), and otherwise from a count that stops at `COUNT_CAP` and says so.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Float4, Jsonb, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
+use diesel::IntoSql;
+use uuid::Uuid;
 
 use super::keyset;
 use super::links;
 use super::row::{ArticleHead, ArticleRecord, Row};
 use super::visibility;
-use crate::db::schema::{article_authors, article_tags, articles, authors, tags};
+use crate::db::schema::articles;
 use crate::domain::article::Visibility;
 use crate::domain::cursor::{Cursor, Direction};
+use crate::store::sql::Sql;
 use crate::store::{Error, Result};
+
+/// A total no counter answers is counted up to here, then reported as "at least this many".
+pub const COUNT_CAP: i64 = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -100,133 +110,405 @@ pub struct ListQuery {
     pub include: Include,
 }
 
+/// How many rows match: exact, or at least `count` when counting stopped at `COUNT_CAP`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub exact: bool,
+}
+
 pub struct Page {
     pub rows: Vec<ArticleRecord>,
-    pub total: i64,
+    pub total: Total,
     /// Cursor mode: where the next and previous pages start.
     pub next: Option<Cursor>,
     pub prev: Option<Cursor>,
 }
 
 /// The opening of the relevance rank; the search text is bound after it, then `))` closes it.
-pub(super) const RANK_OPEN: &str = "ts_rank(articles.search, websearch_to_tsquery('english', ";
+const RANK_OPEN: &str = "ts_rank(articles.search, websearch_to_tsquery('english', ";
 
 pub(super) type Boxed<ST> = Box<dyn BoxableExpression<articles::table, Pg, SqlType = ST>>;
 
-fn column_or_null<ST>(wanted: bool, expr: &str) -> Boxed<ST>
-where
-    ST: diesel::sql_types::SqlType + diesel::sql_types::SingleValue + Send + 'static,
-{
-    Box::new(sql::<ST>(if wanted { expr } else { "NULL" }))
-}
-
+/// The columns a read takes: the head, then the optional parts, each a typed NULL unless wanted (a bound NULL keeps
+/// the statement cacheable, unlike a SQL literal).
 #[allow(clippy::type_complexity)]
 pub(super) fn selection(
     include: Include,
-    rank: Option<&str>,
 ) -> (
     diesel::dsl::AsSelect<ArticleHead, Pg>,
     Boxed<Nullable<Text>>,
     Boxed<Nullable<Text>>,
     Boxed<Nullable<Jsonb>>,
-    Boxed<Nullable<Float4>>,
 ) {
     (
         ArticleHead::as_select(),
-        column_or_null(include.body_markdown, "articles.body_markdown"),
-        column_or_null(include.body_html, "articles.body_html"),
-        column_or_null(include.toc, "articles.toc"),
-        match rank {
-            Some(q) => Box::new(
-                sql::<Nullable<Float4>>(RANK_OPEN)
-                    .bind::<Text, _>(q.to_owned())
-                    .sql("))"),
-            ),
-            None => Box::new(sql::<Nullable<Float4>>("NULL")),
+        if include.body_markdown {
+            Box::new(articles::body_markdown.nullable())
+        } else {
+            Box::new(None::<String>.into_sql::<Nullable<Text>>())
+        },
+        if include.body_html {
+            Box::new(articles::body_html.nullable())
+        } else {
+            Box::new(None::<String>.into_sql::<Nullable<Text>>())
+        },
+        if include.toc {
+            Box::new(articles::toc.nullable())
+        } else {
+            Box::new(None::<serde_json::Value>.into_sql::<Nullable<Jsonb>>())
         },
     )
 }
 
-/// Applies visibility and filters to any query over `articles`.
-pub(super) fn filtered<'a, ST: 'a>(
-    mut q: articles::BoxedQuery<'a, Pg, ST>,
+/// Restricts any query over `articles` to what `visibility` admits.
+pub(super) fn visible<'a, ST: 'a>(
+    q: articles::BoxedQuery<'a, Pg, ST>,
     visibility: Visibility,
-    f: &Filters,
 ) -> articles::BoxedQuery<'a, Pg, ST> {
-    q = q.filter(sql::<Bool>(&visibility::predicate(visibility)));
-    // Articles with any of these tags (one slug for each of `tags_all`).
-    let tagged = |slugs: Vec<String>| {
-        article_tags::table
-            .inner_join(tags::table)
-            .filter(tags::slug.eq_any(slugs))
-            .select(article_tags::article_id)
-    };
-    if !f.tags_any.is_empty() {
-        q = q.filter(articles::id.eq_any(tagged(f.tags_any.clone())));
-    }
-    for tag in &f.tags_all {
-        q = q.filter(articles::id.eq_any(tagged(vec![tag.clone()])));
-    }
-    if let Some(author) = &f.author {
-        q = q.filter(
-            articles::id.eq_any(
-                article_authors::table
-                    .inner_join(authors::table)
-                    .filter(authors::slug.eq(author.clone()))
-                    .select(article_authors::article_id),
-            ),
-        );
-    }
-    if let Some(featured) = f.featured {
-        q = q.filter(articles::featured.eq(featured));
-    }
-    if let Some(text) = &f.q {
-        q = q.filter(
-            sql::<Bool>("articles.search @@ websearch_to_tsquery('english', ")
-                .bind::<Text, _>(text.clone())
-                .sql(")"),
-        );
-    }
-    if let Some(after) = f.published_after {
-        q = q.filter(articles::published_at.ge(after));
-    }
-    if let Some(before) = f.published_before {
-        q = q.filter(articles::published_at.lt(before));
-    }
-    q
+    q.filter(sql::<Bool>(&visibility::predicate(visibility)))
 }
 
-/// One listing request: the matching rows of the window and the total.
-pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
-    let ListQuery {
-        visibility,
-        filters,
-        sort,
-        window,
-        include,
-    } = query;
-    let (visibility, sort) = (*visibility, *sort);
-    let search = filters.q.as_deref();
+/// The cards of `ids`, in the order of `ids`, with what `include` asks for.
+pub(super) fn cards(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    include: Include,
+) -> QueryResult<Vec<ArticleRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<ArticleRecord> = articles::table
+        .select(selection(include))
+        .filter(articles::id.eq_any(ids))
+        .into_boxed()
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(ArticleRecord::from_row)
+        .collect();
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.head.id));
+    links::attach(conn, &mut rows, include)?;
+    Ok(rows)
+}
 
-    let total: i64 = filtered(
-        articles::table.select(count_star()).into_boxed(),
-        visibility,
-        filters,
-    )
-    .get_result(conn)?;
+/// Where a window starts reading.
+#[derive(Debug, Clone, Copy)]
+enum Driver<'a> {
+    /// The articles table, through the index of the sort.
+    Articles,
+    /// The timeline of one tag: this one, or the one of these with the fewest articles.
+    Tag(&'a [String]),
+    /// The timeline of one author.
+    Author(&'a str),
+}
 
-    let mut q = filtered(
-        articles::table
-            .select(selection(
-                *include,
-                search.filter(|_| sort == Sort::Relevance),
+/// A listing query made into SQL: where it reads, what it filters, how it sorts.
+struct Shape<'a> {
+    q: &'a ListQuery,
+    driver: Driver<'a>,
+}
+
+impl<'a> Shape<'a> {
+    fn of(q: &'a ListQuery) -> Shape<'a> {
+        let f = &q.filters;
+        let by_time = matches!(q.sort, Sort::PublishedDesc | Sort::PublishedAsc);
+        let timeline = by_time && visibility::link_predicate(q.visibility, "l").is_some();
+        let driver = if !timeline {
+            Driver::Articles
+        } else if !f.tags_all.is_empty() {
+            Driver::Tag(&f.tags_all)
+        } else if f.tags_any.len() == 1 {
+            Driver::Tag(&f.tags_any)
+        } else if let Some(author) = &f.author {
+            Driver::Author(author)
+        } else {
+            Driver::Articles
+        };
+        Shape { q, driver }
+    }
+
+    fn id(&self) -> &'static str {
+        match self.driver {
+            Driver::Articles => "articles.id",
+            Driver::Tag(_) | Driver::Author(_) => "l.article_id",
+        }
+    }
+
+    /// A timeline driver reads `articles` only for filters its link cannot answer.
+    fn reads_articles(&self) -> bool {
+        matches!(self.driver, Driver::Articles)
+            || self.q.filters.featured.is_some()
+            || self.q.filters.q.is_some()
+    }
+
+    /// The publication time column: the link carries it as `listed_at`.
+    fn published_column(&self) -> &'static str {
+        match self.driver {
+            Driver::Articles => "articles.published_at",
+            Driver::Tag(_) | Driver::Author(_) => "l.listed_at",
+        }
+    }
+
+    fn search(&self) -> String {
+        self.q.filters.q.clone().unwrap_or_default()
+    }
+
+    /// The sort key's expression.
+    fn key(&self, sql: &mut Sql) {
+        match self.q.sort {
+            Sort::PublishedDesc | Sort::PublishedAsc => sql.push(match self.driver {
+                Driver::Articles => visibility::published_key(self.q.visibility),
+                Driver::Tag(_) | Driver::Author(_) => "l.listed_at",
+            }),
+            Sort::UpdatedDesc => sql.push("articles.updated_at"),
+            Sort::Title => sql.push("articles.title"),
+            Sort::Relevance => sql
+                .push(RANK_OPEN)
+                .bind::<Text, _>(self.search())
+                .push("))"),
+        };
+    }
+
+    /// `FROM … WHERE …`: the driver, the visibility and every filter.
+    fn source(&self, sql: &mut Sql) {
+        let v = self.q.visibility;
+        let f = &self.q.filters;
+        let id = self.id();
+        let (link, fk, table) = match self.driver {
+            Driver::Articles => {
+                sql.push(" FROM articles WHERE ")
+                    .push(&visibility::predicate(v));
+                ("", "", "")
+            }
+            Driver::Tag(_) => ("article_tags", "tag_id", "tags"),
+            Driver::Author(_) => ("article_authors", "author_id", "authors"),
+        };
+        if !link.is_empty() {
+            sql.push(&format!(" FROM {link} l"));
+            if self.reads_articles() {
+                sql.push(" JOIN articles ON articles.id = l.article_id");
+            }
+            sql.push(&format!(
+                " WHERE l.{fk} = (SELECT id FROM {table} WHERE slug "
+            ));
+            match self.driver {
+                Driver::Tag([one]) => {
+                    sql.push("= ").bind::<Text, _>(one.clone());
+                }
+                Driver::Author(one) => {
+                    sql.push("= ").bind::<Text, _>(one.to_owned());
+                }
+                Driver::Tag(some) => {
+                    sql.push("= ANY(")
+                        .bind::<Array<Text>, _>(some.to_vec())
+                        .push(") ORDER BY listed_count, id LIMIT 1");
+                }
+                Driver::Articles => {}
+            }
+            sql.push(") AND ")
+                .push(&visibility::link_predicate(v, "l").unwrap_or_default());
+            if self.reads_articles() {
+                sql.push(" AND ").push(&visibility::predicate(v));
+            }
+        }
+        let tagged = |sql: &mut Sql| {
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM article_tags x JOIN tags g ON g.id = x.tag_id \
+                 WHERE x.article_id = {id} AND g.slug "
+            ));
+        };
+        let drives_any =
+            matches!(self.driver, Driver::Tag(t) if f.tags_all.is_empty() && t.len() == 1);
+        if !f.tags_any.is_empty() && !drives_any {
+            tagged(sql);
+            sql.push("= ANY(")
+                .bind::<Array<Text>, _>(f.tags_any.clone())
+                .push("))");
+        }
+        // The driving tag of `tags_all` still needs its check unless it is the only one.
+        let drives_all =
+            matches!(self.driver, Driver::Tag(t) if f.tags_all.len() == 1 && t.len() == 1);
+        if !drives_all {
+            for tag in &f.tags_all {
+                tagged(sql);
+                sql.push("= ").bind::<Text, _>(tag.clone()).push(")");
+            }
+        }
+        if let (Some(author), false) = (&f.author, matches!(self.driver, Driver::Author(_))) {
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM article_authors x JOIN authors g ON g.id = x.author_id \
+                 WHERE x.article_id = {id} AND g.slug = "
             ))
-            .into_boxed(),
-        visibility,
-        filters,
-    );
+            .bind::<Text, _>(author.clone())
+            .push(")");
+        }
+        if let Some(featured) = f.featured {
+            sql.push(" AND articles.featured = ")
+                .bind::<Bool, _>(featured);
+        }
+        if let Some(text) = &f.q {
+            sql.push(" AND articles.search @@ websearch_to_tsquery('english', ")
+                .bind::<Text, _>(text.clone())
+                .push(")");
+        }
+        if let Some(after) = f.published_after {
+            sql.push(&format!(" AND {} >= ", self.published_column()))
+                .bind::<Timestamptz, _>(after);
+        }
+        if let Some(before) = f.published_before {
+            sql.push(&format!(" AND {} < ", self.published_column()))
+                .bind::<Timestamptz, _>(before);
+        }
+    }
 
-    let (per_page, cursor) = match window {
+    /// The ids (and ranks) of one window.
+    fn window(&self, cursor: Option<&Cursor>, limit: i64, offset: i64) -> Result<Sql> {
+        let id = self.id();
+        let relevance = self.q.sort == Sort::Relevance;
+        let mut sql = Sql::new(&format!("SELECT {id} AS id, "));
+        if relevance {
+            self.key(&mut sql);
+        } else {
+            sql.push("NULL::real");
+        }
+        sql.push(" AS rank");
+        self.source(&mut sql);
+        if let Some(c) = cursor {
+            sql.push(" AND ");
+            keyset::after(&mut sql, self.q.sort, c, |s| self.key(s), id)?;
+        }
+        let backwards = cursor.is_some_and(|c| c.direction == Direction::Before);
+        let dir = if self.q.sort.descending() != backwards {
+            " DESC"
+        } else {
+            " ASC"
+        };
+        sql.push(" ORDER BY ");
+        if relevance {
+            sql.push("rank");
+        } else {
+            self.key(&mut sql);
+        }
+        sql.push(&format!("{dir}, {id}{dir} LIMIT "))
+            .bind::<BigInt, _>(limit);
+        if offset > 0 {
+            sql.push(" OFFSET ").bind::<BigInt, _>(offset);
+        }
+        Ok(sql.done())
+    }
+
+    /// The matching rows, counted up to `COUNT_CAP + 1`.
+    fn capped_count(&self) -> Sql {
+        let mut sql = Sql::new("SELECT count(*) AS n FROM (SELECT 1");
+        self.source(&mut sql);
+        sql.push(" LIMIT ")
+            .bind::<BigInt, _>(COUNT_CAP + 1)
+            .push(") c");
+        sql.done()
+    }
+}
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Float4>)]
+    rank: Option<f32>,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The total a stored counter answers, when one does.
+fn counted(q: &ListQuery) -> Option<Sql> {
+    let f = &q.filters;
+    let no_link_filters = f.q.is_none()
+        && f.published_after.is_none()
+        && f.published_before.is_none()
+        && f.tags_any.len() + f.tags_all.len() <= 1;
+    if !no_link_filters {
+        return None;
+    }
+    let one_tag = f.tags_any.first().or(f.tags_all.first());
+    let scheduled = visibility::predicate(Visibility::Scheduled);
+    match (q.visibility, one_tag, &f.author, f.featured) {
+        (Visibility::Public, None, None, None) => Some(Sql::new(&format!(
+            "SELECT c.published - (SELECT count(*) FROM articles WHERE {scheduled}) AS n FROM article_counts c"
+        ))),
+        (Visibility::Public, None, None, Some(true)) => Some(Sql::new(&format!(
+            "SELECT c.featured - (SELECT count(*) FROM articles WHERE {scheduled} AND articles.featured) AS n \
+             FROM article_counts c"
+        ))),
+        (Visibility::Public, None, None, Some(false)) => Some(Sql::new(&format!(
+            "SELECT c.published - c.featured - (SELECT count(*) FROM articles WHERE {scheduled} AND NOT articles.featured) \
+             AS n FROM article_counts c"
+        ))),
+        (Visibility::Public, Some(tag), None, None) => Some(
+            Sql::new(&format!(
+                "SELECT COALESCE((SELECT {} FROM tags WHERE slug = ",
+                visibility::public_count("tags", "article_tags", "tag_id")
+            ))
+            .bind::<Text, _>(tag.clone())
+            .push("), 0) AS n")
+            .done(),
+        ),
+        (Visibility::Public, None, Some(author), None) => Some(
+            Sql::new(&format!(
+                "SELECT COALESCE((SELECT {} FROM authors WHERE slug = ",
+                visibility::public_count("authors", "article_authors", "author_id")
+            ))
+            .bind::<Text, _>(author.clone())
+            .push("), 0) AS n")
+            .done(),
+        ),
+        (Visibility::Draft, None, None, None) => {
+            Some(Sql::new("SELECT draft AS n FROM article_counts"))
+        }
+        (Visibility::Any, None, None, None) => {
+            Some(Sql::new("SELECT published + draft AS n FROM article_counts"))
+        }
+        _ => None,
+    }
+}
+
+fn total(conn: &mut PgConnection, q: &ListQuery, shape: &Shape<'_>) -> QueryResult<Total> {
+    if let Some(sql) = counted(q) {
+        let Count { n } = sql.get_result(conn)?;
+        return Ok(Total {
+            count: n,
+            exact: true,
+        });
+    }
+    let Count { n } = shape.capped_count().get_result(conn)?;
+    Ok(if n > COUNT_CAP {
+        Total {
+            count: COUNT_CAP,
+            exact: false,
+        }
+    } else {
+        Total {
+            count: n,
+            exact: true,
+        }
+    })
+}
+
+/// One listing request: the matching rows of the window and the total, read from one snapshot.
+pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(|conn| list_in(conn, query))
+}
+
+fn list_in(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
+    let shape = Shape::of(query);
+    let sort = query.sort;
+    let total = total(conn, query, &shape)?;
+    let (per_page, cursor) = match &query.window {
         Window::Page { per_page, .. } => (*per_page, None),
         Window::Cursor { cursor, per_page } => (*per_page, cursor.as_ref()),
     };
@@ -234,26 +516,21 @@ pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
         if c.sort != sort.name() {
             return Err(Error::BadCursor);
         }
-        q = q.filter(keyset::after(sort, visibility, search, c)?);
     }
-    let backwards = cursor.is_some_and(|c| c.direction == Direction::Before);
-    q = keyset::order(q, sort, visibility, search, sort.descending() != backwards);
-
-    let limit = match window {
-        Window::Page { .. } => per_page,
-        Window::Cursor { .. } => per_page + 1,
+    let (limit, offset) = match &query.window {
+        Window::Page { page, .. } => (per_page, (page - 1).saturating_mul(per_page)),
+        Window::Cursor { .. } => (per_page + 1, 0),
     };
-    if let Window::Page { page, .. } = window {
-        q = q.offset((page - 1).saturating_mul(per_page));
+    let hits: Vec<Hit> = shape.window(cursor, limit, offset)?.load(conn)?;
+    let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+    let mut rows = cards(conn, &ids, query.include)?;
+    for row in rows.iter_mut() {
+        row.rank = hits
+            .iter()
+            .find(|h| h.id == row.head.id)
+            .and_then(|h| h.rank);
     }
-    let mut rows: Vec<ArticleRecord> = q
-        .limit(limit)
-        .load::<Row>(conn)?
-        .into_iter()
-        .map(ArticleRecord::from_row)
-        .collect();
-    links::attach(conn, &mut rows, *include)?;
-    if let Window::Page { .. } = window {
+    if let Window::Page { .. } = query.window {
         return Ok(Page {
             rows,
             total,
@@ -261,6 +538,7 @@ pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
             prev: None,
         });
     }
+    let backwards = cursor.is_some_and(|c| c.direction == Direction::Before);
     let more = rows.len() as i64 > per_page;
     rows.truncate(usize::try_from(per_page).unwrap_or(0));
     if backwards {

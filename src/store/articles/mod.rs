@@ -12,7 +12,7 @@ pub mod visibility;
 mod write;
 
 pub use bulk::insert_many;
-pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Window};
+pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Total, Window, COUNT_CAP};
 pub use read::{get, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
 pub use write::{create, delete, put, update_with, Outcome, Precondition};

@@ -4,15 +4,16 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
 use uuid::Uuid;
 
 use super::links;
-use super::listing::{filtered, selection, Filters, Include};
+use super::listing::{cards, selection, visible, Include};
 use super::row::{ArticleRecord, Neighbour, Row};
 use super::visibility;
 use crate::db::schema::{article_slug_history, articles};
 use crate::domain::article::Visibility;
+use crate::store::sql::Sql;
 
 /// How a single read finds its article.
 #[derive(Debug, Clone, Copy)]
@@ -27,12 +28,9 @@ pub(super) fn find(
     visibility: Visibility,
     key: Key<'_>,
 ) -> QueryResult<Option<ArticleRecord>> {
-    let q = filtered(
-        articles::table
-            .select(selection(Include::ALL, None))
-            .into_boxed(),
+    let q = visible(
+        articles::table.select(selection(Include::ALL)).into_boxed(),
         visibility,
-        &Filters::default(),
     );
     let q = match key {
         Key::Slug(slug) => q.filter(articles::slug.eq(slug.to_owned())),
@@ -62,10 +60,9 @@ pub fn renamed_to(
     visibility: Visibility,
     old_slug: &str,
 ) -> QueryResult<Option<String>> {
-    filtered(
+    visible(
         articles::table.select(articles::slug).into_boxed(),
         visibility,
-        &Filters::default(),
     )
     .filter(
         articles::id.eq_any(
@@ -88,12 +85,11 @@ pub fn neighbours(
         return Ok((None, None));
     };
     let base = || {
-        filtered(
+        visible(
             articles::table
                 .select((articles::slug, articles::title, articles::published_at))
                 .into_boxed(),
             Visibility::Public,
-            &Filters::default(),
         )
     };
     let beyond = |op: &str| {
@@ -116,8 +112,26 @@ pub fn neighbours(
     Ok((newer, older))
 }
 
-/// Up to `limit` public articles sharing the most tags with `article`, ties broken by newest.
+/// How many of each shared tag's newest public articles `related` considers.
+const RELATED_CANDIDATES_PER_TAG: i64 = 200;
+
+/// Up to `limit` public articles sharing the most tags with `article`, ties broken by newest. The candidates are the
+/// newest `RELATED_CANDIDATES_PER_TAG` public articles of each of its tags, read from the tags' timeline index: the
+/// work is bounded by the article's tags, not by the blog (an older article sharing more tags than any of those
+/// candidates is not found).
 pub fn related(
+    conn: &mut PgConnection,
+    article_id: Uuid,
+    limit: i64,
+    include: Include,
+) -> QueryResult<Vec<ArticleRecord>> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(|conn| related_in(conn, article_id, limit, include))
+}
+
+fn related_in(
     conn: &mut PgConnection,
     article_id: Uuid,
     limit: i64,
@@ -128,37 +142,29 @@ pub fn related(
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         id: Uuid,
     }
-    let ids: Vec<Uuid> = diesel::sql_query(format!(
-        "SELECT articles.id FROM article_tags mine \
-         JOIN article_tags theirs ON theirs.tag_id = mine.tag_id AND theirs.article_id <> mine.article_id \
-         JOIN articles ON articles.id = theirs.article_id \
-         WHERE mine.article_id = $1 AND {} \
-         GROUP BY articles.id, articles.published_at \
-         ORDER BY count(*) DESC, articles.published_at DESC, articles.id DESC \
-         LIMIT $2",
-        visibility::public()
+    let public = visibility::link_predicate(Visibility::Public, "theirs").unwrap_or_default();
+    let ids: Vec<Uuid> = Sql::new(&format!(
+        "SELECT c.article_id AS id FROM article_tags mine \
+         CROSS JOIN LATERAL (SELECT theirs.article_id, theirs.listed_at FROM article_tags theirs \
+             WHERE theirs.tag_id = mine.tag_id AND {public} AND theirs.article_id <> mine.article_id \
+             ORDER BY theirs.listed_at DESC, theirs.article_id DESC LIMIT "
     ))
+    .bind::<BigInt, _>(RELATED_CANDIDATES_PER_TAG)
+    .push(
+        ") c WHERE mine.article_id = ",
+    )
     .bind::<diesel::sql_types::Uuid, _>(article_id)
-    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .push(
+        " GROUP BY c.article_id, c.listed_at \
+         ORDER BY count(*) DESC, c.listed_at DESC, c.article_id DESC LIMIT ",
+    )
+    .bind::<BigInt, _>(limit)
+    .done()
     .load::<Id>(conn)?
     .into_iter()
     .map(|r| r.id)
     .collect();
-    let mut rows: Vec<ArticleRecord> = filtered(
-        articles::table
-            .select(selection(include, None))
-            .into_boxed(),
-        Visibility::Public,
-        &Filters::default(),
-    )
-    .filter(articles::id.eq_any(ids.clone()))
-    .load::<Row>(conn)?
-    .into_iter()
-    .map(ArticleRecord::from_row)
-    .collect();
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.head.id));
-    links::attach(conn, &mut rows, include)?;
-    Ok(rows)
+    cards(conn, &ids, include)
 }
 
 /// Seconds until the next scheduled article goes live, on the database's clock; `None` when none is scheduled.

@@ -67,17 +67,11 @@ pub struct ArticleRecord {
     pub rank: Option<f32>,
 }
 
-/// The row a listing loads: the head, then the optional columns (NULL unless asked for).
-pub(super) type Row = (
-    ArticleHead,
-    Option<String>,
-    Option<String>,
-    Option<Value>,
-    Option<f32>,
-);
+/// The row a read loads: the head, then the optional columns (NULL unless asked for).
+pub(super) type Row = (ArticleHead, Option<String>, Option<String>, Option<Value>);
 
 impl ArticleRecord {
-    pub(super) fn from_row((head, body_markdown, body_html, toc, rank): Row) -> Self {
+    pub(super) fn from_row((head, body_markdown, body_html, toc): Row) -> Self {
         ArticleRecord {
             head,
             body_markdown,
@@ -85,7 +79,7 @@ impl ArticleRecord {
             toc,
             tags: Vec::new(),
             authors: Vec::new(),
-            rank,
+            rank: None,
         }
     }
 }

@@ -37,9 +37,29 @@ pub fn predicate(visibility: Visibility) -> Cow<'static, str> {
     }
 }
 
-/// What anyone may read, as a predicate over `articles` (tag and author counts use it).
+/// What anyone may read, as a predicate over `articles`.
 pub fn public() -> Cow<'static, str> {
     predicate(Visibility::Public)
+}
+
+/// `predicate` over a tag or author link aliased `link`, from the timeline place it carries (`listed_at`: the
+/// article's `published_at` while it is published, NULL while it is a draft; kept by triggers). Only the views that
+/// admit published articles alone have one.
+pub fn link_predicate(visibility: Visibility, link: &str) -> Option<String> {
+    match visibility {
+        Visibility::Public => Some(format!("{link}.listed_at <= now()")),
+        Visibility::Scheduled => Some(format!("{link}.listed_at > now()")),
+        Visibility::Draft | Visibility::Any => None,
+    }
+}
+
+/// The number of public articles linked to the current row of `table` (tags, authors): the stored counter of its
+/// published links less the scheduled ones, which a range scan of the timeline index finds.
+pub fn public_count(table: &str, link: &str, fk: &str) -> String {
+    format!(
+        "({table}.listed_count - (SELECT count(*) FROM {link} s WHERE s.{fk} = {table}.id AND {}))",
+        link_predicate(Visibility::Scheduled, "s").unwrap_or_default()
+    )
 }
 
 /// Only published rows have a `published_at` for sure; other views sort drafts by creation time.
@@ -64,5 +84,15 @@ mod tests {
         );
         assert_eq!(predicate(Visibility::Draft), "articles.status = 'draft'");
         assert_eq!(predicate(Visibility::Any), "TRUE");
+    }
+
+    #[test]
+    fn links_know_public_and_scheduled_only() {
+        assert_eq!(
+            link_predicate(Visibility::Public, "l").as_deref(),
+            Some("l.listed_at <= now()")
+        );
+        assert_eq!(link_predicate(Visibility::Draft, "l"), None);
+        assert!(public_count("tags", "article_tags", "tag_id").contains("s.listed_at > now()"));
     }
 }

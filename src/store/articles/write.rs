@@ -1,5 +1,6 @@
 //! The write path: create, idempotent replace, merge-patch (rename included) and delete, each one transaction.
-//! Locks are taken in one order everywhere (the article row, then tags), so concurrent writers cannot deadlock.
+//! Locks are taken in one order everywhere (the counters' lock, the article row, then tags), so concurrent writers
+//! cannot deadlock.
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
@@ -12,7 +13,7 @@ use super::read;
 use super::row::{ArticleRecord, Content};
 use crate::db::schema::{article_slug_history, articles};
 use crate::domain::article::{ArticleWrite, Status, Visibility};
-use crate::store::{retry_deadlocks, slug_conflict, Error, Result};
+use crate::store::{lock_counts, retry_deadlocks, slug_conflict, Error, Result};
 
 /// A condition the caller's request put on the current state of the article.
 pub enum Precondition {
@@ -146,9 +147,12 @@ fn apply(conn: &mut PgConnection, cur: Current, w: &ArticleWrite) -> Result<Outc
 /// `POST`: a new article; its slug must be free.
 pub fn create(conn: &mut PgConnection, w: &ArticleWrite) -> Result<ArticleRecord> {
     retry_deadlocks(|| {
-        conn.transaction(|conn| match insert(conn, w)? {
-            Some(id) => reload(conn, id),
-            None => Err(Error::SlugTaken(w.slug.clone())),
+        conn.transaction(|conn| {
+            lock_counts(conn)?;
+            match insert(conn, w)? {
+                Some(id) => reload(conn, id),
+                None => Err(Error::SlugTaken(w.slug.clone())),
+            }
         })
     })
 }
@@ -159,7 +163,12 @@ pub fn put(
     w: &ArticleWrite,
     precondition: &Precondition,
 ) -> Result<Outcome> {
-    retry_deadlocks(|| conn.transaction(|conn| put_once(conn, w, precondition)))
+    retry_deadlocks(|| {
+        conn.transaction(|conn| {
+            lock_counts(conn)?;
+            put_once(conn, w, precondition)
+        })
+    })
 }
 
 fn put_once(
@@ -196,6 +205,7 @@ where
     E: From<Error> + From<diesel::result::Error>,
 {
     conn.transaction(|conn| {
+        lock_counts(conn)?;
         let current = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
         check(precondition, Some(&current))?;
         let record = reload(conn, current.id)?;
@@ -207,6 +217,7 @@ where
 /// `DELETE`.
 pub fn delete(conn: &mut PgConnection, slug: &str, precondition: &Precondition) -> Result<()> {
     conn.transaction(|conn| {
+        lock_counts(conn)?;
         let current = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
         check(precondition, Some(&current))?;
         diesel::delete(articles::table.find(current.id)).execute(conn)?;
