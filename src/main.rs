@@ -89,8 +89,8 @@ fn main() -> ExitCode {
         } => with_pool(&cli.config, move |pool| {
             Box::pin(async move {
                 let started = std::time::Instant::now();
-                let loaded = folio::seed::corpus(&pool, n, corpus_seed, |done| {
-                    if done % 10_000 == 0 {
+                let loaded = folio::seed::corpus(&pool, n, corpus_seed, move |done| {
+                    if done % 100_000 == 0 {
                         eprintln!("{done} articles in {:.0?}", started.elapsed());
                     }
                 })

@@ -170,7 +170,7 @@ pub async fn corpus(
     pool: &Pool,
     n: usize,
     seed: u64,
-    progress: impl Fn(usize),
+    progress: impl FnMut(usize) + Send + 'static,
 ) -> Result<usize, SeedError> {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
@@ -308,56 +308,79 @@ pub async fn corpus(
 
     let three_years = 3 * 365 * 24 * 3600_i64;
     let end = chrono::DateTime::from_timestamp(1_793_491_200, 0).unwrap_or_default(); // 2026-11-01T00:00:00Z
+    let tags: Vec<TagName> = TAGS
+        .iter()
+        .map(|name| TagName {
+            slug: crate::domain::slug::Slug::derive(name)
+                .map(|s| s.into_string())
+                .unwrap_or_default(),
+            name: (*name).to_owned(),
+        })
+        .collect();
+    let authors: Vec<String> = ["ada", "grace", "linus"].map(str::to_owned).to_vec();
+    let bodies: Vec<ArticleWrite> = bodies
+        .into_iter()
+        .map(|(md, rendered)| ArticleWrite {
+            slug: "corpus".to_owned(),
+            title: "Corpus".to_owned(),
+            summary: None,
+            derived_summary: rendered.summary,
+            body_markdown: md,
+            body_html: rendered.html,
+            body_text: rendered.text,
+            toc: rendered.toc,
+            word_count: i32::try_from(rendered.word_count).unwrap_or(i32::MAX),
+            reading_time_minutes: i32::try_from(rendered.reading_time_minutes).unwrap_or(i32::MAX),
+            status: Status::Published,
+            published_at: None,
+            featured: false,
+            tags: Vec::new(),
+            authors: Vec::new(),
+            cover_image: None,
+            seo: Default::default(),
+        })
+        .collect();
+    let pool_size = bodies.len().max(1);
     let mut done = 0;
-    while done < n {
-        let batch: Vec<ArticleWrite> = (done..(done + 500).min(n))
+    let next_batch = move || -> Vec<store::CorpusArticle> {
+        let batch: Vec<store::CorpusArticle> = (done..(done + 10_000).min(n))
             .map(|i| {
-                let (md, rendered) = &bodies[i % bodies.len()];
                 let title = format!(
                     "Article {i}: {}",
                     sentence(&mut rng, 5).trim_end_matches('.')
                 );
-                let mut tags: Vec<TagName> = Vec::new();
+                let mut picked: Vec<i32> = Vec::new();
                 for _ in 0..rng.random_range(1..=3) {
-                    let name = TAGS[rng.random_range(0..TAGS.len())];
-                    let slug = crate::domain::slug::Slug::derive(name)
-                        .map(|s| s.into_string())
-                        .unwrap_or_default();
-                    if !tags.iter().any(|t| t.slug == slug) {
-                        tags.push(TagName {
-                            slug,
-                            name: name.to_owned(),
-                        });
+                    let tag = rng.random_range(0..TAGS.len() as i32);
+                    if !picked.contains(&tag) {
+                        picked.push(tag);
                     }
                 }
                 let offset =
                     three_years * i64::try_from(i).unwrap_or(0) / i64::try_from(n).unwrap_or(1);
-                ArticleWrite {
+                store::CorpusArticle {
+                    id: uuid::Uuid::new_v4(),
                     slug: format!("article-{i}"),
                     title,
-                    summary: None,
-                    derived_summary: rendered.summary.clone(),
-                    body_markdown: md.clone(),
-                    body_html: rendered.html.clone(),
-                    body_text: rendered.text.clone(),
-                    toc: rendered.toc.clone(),
-                    word_count: i32::try_from(rendered.word_count).unwrap_or(i32::MAX),
-                    reading_time_minutes: i32::try_from(rendered.reading_time_minutes)
-                        .unwrap_or(i32::MAX),
-                    status: Status::Published,
-                    published_at: Some(end - chrono::Duration::seconds(three_years - offset)),
+                    published_at: end - chrono::Duration::seconds(three_years - offset),
                     featured: rng.random_range(0..10) == 0,
-                    tags,
-                    authors: vec![["ada", "grace", "linus"][i % 3].to_owned()],
-                    cover_image: None,
-                    seo: Default::default(),
+                    body: i32::try_from(i % pool_size).unwrap_or(0),
+                    tags: picked,
+                    author: i32::try_from(i % 3).unwrap_or(0),
                 }
             })
             .collect();
-        let count = batch.len();
-        stores::run(pool, move |conn| store::insert_many(conn, &batch)).await?;
-        done += count;
-        progress(done);
-    }
-    Ok(done)
+        done += batch.len();
+        batch
+    };
+    let loaded = stores::run(pool, move |conn| {
+        let corpus = store::Corpus {
+            bodies: &bodies,
+            tags: &tags,
+            authors: &authors,
+        };
+        store::load_corpus(conn, &corpus, next_batch, progress)
+    })
+    .await?;
+    Ok(loaded)
 }

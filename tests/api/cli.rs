@@ -190,3 +190,61 @@ async fn token_create_piped_into_head_exits_zero() {
         );
     }
 }
+
+#[actix_web::test]
+async fn the_corpus_loads_whole_with_counters_indexes_and_search_vectors_as_a_write_makes_them() {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let app = TestApp::spawn().await;
+    let count = |sql: &str| -> i64 {
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut app.db())
+            .map(|r| r.n)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    let indexes = "SELECT count(*) AS n FROM pg_indexes WHERE schemaname = 'public'";
+    let before = count(indexes);
+
+    let out = folio(&app, &["seed", "--corpus", "1200"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        count(indexes),
+        before,
+        "every index dropped for the load is back"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) AS n FROM articles \
+             WHERE search IS DISTINCT FROM folio_article_search(title, summary, body_text)"
+        ),
+        0,
+        "the precomputed search vectors are the ones a write derives"
+    );
+    assert_eq!(
+        app.listing("articles", "").await["meta"]["pagination"]["total"],
+        1200
+    );
+    crate::counters::assert_exact(&app, "corpus").await;
+    let found = app.listing("articles", "q=%22Article%20777%22").await;
+    assert_eq!(
+        slugs(&found).first().map(String::as_str),
+        Some("article-777")
+    );
+
+    let again = folio(&app, &["seed", "--corpus", "10"]);
+    assert!(
+        !again.status.success(),
+        "slugs already taken: nothing loads"
+    );
+    assert_eq!(count("SELECT count(*) AS n FROM articles"), 1200);
+}

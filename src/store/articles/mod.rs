@@ -11,7 +11,7 @@ mod row;
 pub mod visibility;
 mod write;
 
-pub use bulk::insert_many;
+pub use bulk::{load_corpus, Corpus, CorpusArticle};
 pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Total, Window, COUNT_CAP};
 pub use read::{get, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
