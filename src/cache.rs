@@ -9,6 +9,10 @@
 //! - while the listener has no connection, it may miss notifications, so the cache is bypassed until it is back.
 //!
 //! A response computed before a bump is stored under the old generation, so it can never be served after it.
+//!
+//! Concurrent misses of one key are coalesced: the first computes the response, and the others wait for it and
+//! are answered from it (quick_cache's placeholder guards). A burst of requests for a page a write has just
+//! invalidated costs one database read, not one per request.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,8 +21,8 @@ use std::time::{Duration, Instant};
 use actix_web::web::Bytes;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use quick_cache::sync::Cache;
-use quick_cache::Weighter;
+use quick_cache::sync::{Cache, DefaultLifecycle, PlaceholderGuard};
+use quick_cache::{DefaultHashBuilder, Weighter};
 
 /// How often the listener looks for notifications: the delay with which another instance's write is seen.
 const POLL: Duration = Duration::from_millis(5);
@@ -48,8 +52,42 @@ impl Weighter<(u64, String), Entry> for ByBytes {
     }
 }
 
+/// A stored response's key: the generation it was computed under, and the normalized request.
+type Key = (u64, String);
+type Entries = Cache<Key, Entry, ByBytes>;
+type Guard<'a> =
+    PlaceholderGuard<'a, Key, Entry, ByBytes, DefaultHashBuilder, DefaultLifecycle<Key, Entry>>;
+
+/// What a lookup found.
+pub enum Lookup<'a> {
+    Hit(Entry),
+    /// Not stored: compute the response, and fill it in if it may be kept (`None` when the cache is off).
+    Miss(Option<Fill<'a>>),
+}
+
+/// The duty to store the response of a missed key; dropping it unfilled hands the duty to a waiting request.
+pub struct Fill<'a> {
+    guard: Guard<'a>,
+    cache: &'a ResponseCache,
+    key: Key,
+}
+
+impl Fill<'_> {
+    /// Stores the response and answers every request waiting for it.
+    pub fn fill(self, entry: Entry) {
+        let Fill { guard, cache, key } = self;
+        // The waiters asked under this generation, so they get the response even after a bump; the cache keeps it
+        // only while the generation is current.
+        if guard.insert(entry).is_ok() && cache.generation.load(Ordering::Acquire) != key.0 {
+            if let Some(entries) = &cache.entries {
+                entries.remove(&key);
+            }
+        }
+    }
+}
+
 pub struct ResponseCache {
-    entries: Option<Cache<(u64, String), Entry, ByBytes>>,
+    entries: Option<Entries>,
     generation: AtomicU64,
     /// True while the listener is connected and listening.
     live: AtomicBool,
@@ -77,16 +115,20 @@ impl ResponseCache {
             .then(|| self.generation.load(Ordering::Acquire))
     }
 
-    pub fn get(&self, generation: u64, key: &str) -> Option<Entry> {
-        self.entries.as_ref()?.get(&(generation, key.to_owned()))
-    }
-
-    pub fn insert(&self, generation: u64, key: String, entry: Entry) {
-        if let Some(entries) = &self.entries {
-            // A bump since the request started makes the entry unreachable anyway; skip the work.
-            if self.generation.load(Ordering::Acquire) == generation {
-                entries.insert((generation, key), entry);
-            }
+    /// The stored response for `key`, or, on a miss, the duty to compute it: other requests for the same key
+    /// wait until the `Fill` is filled (and are answered with it) or dropped (and then one of them computes it).
+    pub async fn lookup(&self, generation: u64, key: String) -> Lookup<'_> {
+        let Some(entries) = &self.entries else {
+            return Lookup::Miss(None);
+        };
+        let key = (generation, key);
+        match entries.get_value_or_guard_async(&key).await {
+            Ok(entry) => Lookup::Hit(entry),
+            Err(guard) => Lookup::Miss(Some(Fill {
+                guard,
+                cache: self,
+                key,
+            })),
         }
     }
 
@@ -197,23 +239,75 @@ mod tests {
         assert_ne!(key("/a", "a=1"), key("/a", "a=2"));
     }
 
-    #[test]
-    fn an_invalidation_hides_what_came_before_it() {
+    fn entry(body: &'static [u8]) -> Entry {
+        Entry {
+            headers: vec![],
+            body: Bytes::from_static(body),
+        }
+    }
+
+    async fn stored(cache: &ResponseCache, generation: u64) -> Option<Bytes> {
+        match cache.lookup(generation, "k".into()).await {
+            Lookup::Hit(e) => Some(e.body),
+            Lookup::Miss(_) => None,
+        }
+    }
+
+    #[actix_web::test]
+    async fn an_invalidation_hides_what_came_before_it() {
         let cache = ResponseCache::new(1 << 20);
         cache.live.store(true, Ordering::Release);
         let generation = cache.generation().expect("live");
-        let entry = Entry {
-            headers: vec![],
-            body: Bytes::from_static(b"old"),
+        let Lookup::Miss(Some(fill)) = cache.lookup(generation, "k".into()).await else {
+            panic!("an empty cache misses");
         };
-        cache.insert(generation, "k".into(), entry.clone());
-        assert!(cache.get(generation, "k").is_some());
+        fill.fill(entry(b"old"));
+        assert_eq!(
+            stored(&cache, generation).await.as_deref(),
+            Some(&b"old"[..])
+        );
         cache.invalidate();
         let now = cache.generation().expect("live");
-        assert!(cache.get(now, "k").is_none());
-        // A response computed before the bump is not stored under the new generation.
-        cache.insert(generation, "k".into(), entry);
-        assert!(cache.get(now, "k").is_none());
+        assert_eq!(stored(&cache, now).await, None);
+        // A response computed before the bump is not kept, under either generation.
+        let Lookup::Miss(Some(late)) = cache.lookup(generation, "k".into()).await else {
+            panic!("cleared");
+        };
+        late.fill(entry(b"late"));
+        assert_eq!(stored(&cache, now).await, None);
+        assert_eq!(stored(&cache, generation).await, None);
+    }
+
+    #[actix_web::test]
+    async fn concurrent_misses_of_one_key_compute_it_once() {
+        let cache = ResponseCache::new(1 << 20);
+        cache.live.store(true, Ordering::Release);
+        let generation = cache.generation().expect("live");
+        let Lookup::Miss(Some(fill)) = cache.lookup(generation, "k".into()).await else {
+            panic!("an empty cache misses");
+        };
+        let waiter = cache.lookup(generation, "k".into());
+        let filler = async {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            fill.fill(entry(b"once"));
+        };
+        let (found, ()) = futures_util::future::join(waiter, filler).await;
+        assert!(
+            matches!(found, Lookup::Hit(ref e) if e.body == b"once"[..]),
+            "the waiter is answered with the first request's response"
+        );
+
+        // A response that may not be kept (dropped unfilled) hands the duty to the next request.
+        cache.invalidate();
+        let now = cache.generation().expect("live");
+        let Lookup::Miss(Some(first)) = cache.lookup(now, "k".into()).await else {
+            panic!("cleared");
+        };
+        drop(first);
+        assert!(matches!(
+            cache.lookup(now, "k".into()).await,
+            Lookup::Miss(Some(_))
+        ));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
 
 use super::problem::{ApiError, InternalCause};
+use crate::cache::Lookup;
 use crate::state::AppState;
 
 pub const REQUEST_ID: &str = "x-request-id";
@@ -222,14 +223,17 @@ pub async fn response_cache(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let key = crate::cache::key(req.path(), req.query_string());
-    if let Some(entry) = state.cache.get(generation, &key) {
-        let mut res = HttpResponse::Ok();
-        for (name, value) in &entry.headers {
-            res.insert_header((name.as_str(), value.as_str()));
+    let fill = match state.cache.lookup(generation, key).await {
+        Lookup::Hit(entry) => {
+            let mut res = HttpResponse::Ok();
+            for (name, value) in &entry.headers {
+                res.insert_header((name.as_str(), value.as_str()));
+            }
+            res.insert_header((X_CACHE, "hit"));
+            return Ok(req.into_response(res.body(entry.body)));
         }
-        res.insert_header((X_CACHE, "hit"));
-        return Ok(req.into_response(res.body(entry.body)));
-    }
+        Lookup::Miss(fill) => fill,
+    };
     let res = next.call(req).await?.map_into_boxed_body();
     if res.status() != StatusCode::OK {
         return Ok(res);
@@ -251,14 +255,12 @@ pub async fn response_cache(
             Some((name.as_str().to_owned(), value.to_owned()))
         })
         .collect();
-    state.cache.insert(
-        generation,
-        key,
-        crate::cache::Entry {
+    if let Some(fill) = fill {
+        fill.fill(crate::cache::Entry {
             headers,
             body: bytes.clone(),
-        },
-    );
+        });
+    }
     let mut response = head.set_body(BoxBody::new(bytes));
     response.headers_mut().insert(
         header::HeaderName::from_static(X_CACHE),

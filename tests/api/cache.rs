@@ -219,3 +219,28 @@ async fn while_the_listener_is_disconnected_the_cache_is_bypassed_and_then_rebui
     let again = app.get("/api/v1/articles").await;
     assert_eq!(again.json()["data"][0]["title"], "Changed unheard");
 }
+
+#[actix_web::test]
+async fn a_burst_for_a_just_invalidated_page_is_computed_once() {
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    for i in 0..12 {
+        app.publish(&w, &format!("a{i}"), "A", &["Rust"], i).await;
+    }
+    until_live(&app, "/api/v1/tags").await;
+    app.publish(&w, "new", "New", &["Rust"], 0).await;
+    // Let the write's own notification arrive (it empties the cache once more), then stay quiet.
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    until_live(&app, "/api/v1/tags").await;
+
+    let page = "/api/v1/articles?tag=rust&per_page=7";
+    let burst = (0..32).map(|_| app.get(page));
+    let answers = futures_util::future::join_all(burst).await;
+    let misses = answers
+        .iter()
+        .filter(|r| r.header("x-cache") == Some("miss"))
+        .count();
+    assert!(answers.iter().all(|r| r.status == 200));
+    assert!(answers.iter().all(|r| r.body == answers[0].body));
+    assert_eq!(misses, 1, "one request computed the page, 31 waited for it");
+}

@@ -148,10 +148,10 @@ pub async fn list_related_articles(
     let visibility = single_read_visibility(&caller);
     let lookup = slug.clone();
     let rows = crate::api::run(state, move |conn| {
-        let Some(article) = store::get(conn, visibility, &lookup)? else {
+        let Some(id) = store::id_of(conn, visibility, &lookup)? else {
             return Ok(None);
         };
-        store::related(conn, article.head.id, limit, include_for(None)).map(Some)
+        store::related(conn, id, limit, include_for(None)).map(Some)
     })
     .await?
     .ok_or_else(|| subject(&slug).not_found())?;

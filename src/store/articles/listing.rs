@@ -299,9 +299,19 @@ impl<'a> Shape<'a> {
                     sql.push("= ").bind::<Text, _>(one.to_owned());
                 }
                 Driver::Tag(some) => {
+                    // The rarest of the tags, and none at all when one of them does not exist (nothing can match;
+                    // the walk must not read a whole timeline to find that out).
+                    let mut unique = some.to_vec();
+                    unique.sort();
+                    unique.dedup();
+                    let wanted = i64::try_from(unique.len()).unwrap_or(i64::MAX);
                     sql.push("= ANY(")
-                        .bind::<Array<Text>, _>(some.to_vec())
-                        .push(") ORDER BY listed_count, id LIMIT 1");
+                        .bind::<Array<Text>, _>(unique.clone())
+                        .push(") AND (SELECT count(*) FROM tags WHERE slug = ANY(")
+                        .bind::<Array<Text>, _>(unique)
+                        .push(")) = ")
+                        .bind::<BigInt, _>(wanted)
+                        .push(" ORDER BY listed_count, id LIMIT 1");
                 }
                 Driver::Articles => {}
             }
@@ -342,9 +352,15 @@ impl<'a> Shape<'a> {
             .bind::<Text, _>(author.clone())
             .push(")");
         }
-        if let Some(featured) = f.featured {
-            sql.push(" AND articles.featured = ")
-                .bind::<Bool, _>(featured);
+        // A literal, not a bind: a prepared statement's generic plan can then still use the featured index.
+        match f.featured {
+            Some(true) => {
+                sql.push(" AND articles.featured");
+            }
+            Some(false) => {
+                sql.push(" AND NOT articles.featured");
+            }
+            None => {}
         }
         if let Some(text) = &f.q {
             sql.push(" AND articles.search @@ websearch_to_tsquery('english', ")

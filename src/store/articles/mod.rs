@@ -13,6 +13,6 @@ mod write;
 
 pub use bulk::{load_corpus, Corpus, CorpusArticle};
 pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Total, Window, COUNT_CAP};
-pub use read::{get, neighbours, next_publication_secs, related, renamed_to};
+pub use read::{get, id_of, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
 pub use write::{create, delete, put, update_with, Outcome, Precondition};

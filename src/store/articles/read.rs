@@ -54,6 +54,21 @@ pub fn get(
     find(conn, visibility, Key::Slug(slug))
 }
 
+/// The id of the article at `slug`, if `visibility` sees it (no column of its content is read).
+pub fn id_of(
+    conn: &mut PgConnection,
+    visibility: Visibility,
+    slug: &str,
+) -> QueryResult<Option<Uuid>> {
+    visible(
+        articles::table.select(articles::id).into_boxed(),
+        visibility,
+    )
+    .filter(articles::slug.eq(slug.to_owned()))
+    .first(conn)
+    .optional()
+}
+
 /// The current slug of an article that used to have `old_slug`, if that article is visible.
 pub fn renamed_to(
     conn: &mut PgConnection,
