@@ -32,8 +32,9 @@ pub enum DbError {
     Migration(String),
 }
 
-/// Session settings applied to every new connection. JIT compilation is off: Folio's statements are short index
-/// reads, for which PostgreSQL's cost estimates can still cross the JIT threshold and add milliseconds of compiling.
+/// Session settings applied to every new connection. Folio's reads are short index walks that stop after a page:
+/// JIT compilation (which cost estimates can still trigger) and parallel workers (whose start alone costs several
+/// milliseconds) only add time to them, so both are off.
 #[derive(Debug, Clone, Copy)]
 struct SessionSettings {
     statement_timeout_ms: u32,
@@ -42,7 +43,8 @@ struct SessionSettings {
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET TIME ZONE 'UTC'; SET jit = off",
+            "SET statement_timeout = {}; SET TIME ZONE 'UTC'; SET jit = off; \
+             SET max_parallel_workers_per_gather = 0",
             self.statement_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)

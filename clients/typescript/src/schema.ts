@@ -1067,10 +1067,10 @@ export interface components {
             /**
              * Format: int64
              * @description Matching items in all pages. Exact when `total_exact` is true; otherwise a lower bound: totals that no stored
-             *     counter answers (search, `tag_all`, several tags, date ranges, combined filters) are counted up to 1,000.
+             *     counter answers (search, `tag_all`, several tags, date ranges, combined filters) are counted up to 100.
              */
             total: number;
-            /** @description False when counting stopped at 1,000: then `total` is 1,000, and `total_pages` and `links.last` are absent. */
+            /** @description False when counting stopped at 100: then `total` is 100, and `total_pages` and `links.last` are absent. */
             total_exact: boolean;
             /**
              * Format: int64

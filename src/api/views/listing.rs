@@ -11,9 +11,9 @@ pub struct Pagination {
     pub page: Option<i64>,
     pub per_page: i64,
     /// Matching items in all pages. Exact when `total_exact` is true; otherwise a lower bound: totals that no stored
-    /// counter answers (search, `tag_all`, several tags, date ranges, combined filters) are counted up to 1,000.
+    /// counter answers (search, `tag_all`, several tags, date ranges, combined filters) are counted up to 100.
     pub total: i64,
-    /// False when counting stopped at 1,000: then `total` is 1,000, and `total_pages` and `links.last` are absent.
+    /// False when counting stopped at 100: then `total` is 100, and `total_pages` and `links.last` are absent.
     pub total_exact: bool,
     /// Page mode only, and only when the total is exact.
     pub total_pages: Option<i64>,
