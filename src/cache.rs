@@ -41,8 +41,11 @@ pub struct Entry {
 #[derive(Clone)]
 struct ByBytes;
 
-impl Weighter<(u64, String), Entry> for ByBytes {
-    fn weight(&self, key: &(u64, String), entry: &Entry) -> u64 {
+impl Weighter<Key, Stored> for ByBytes {
+    fn weight(&self, key: &Key, stored: &Stored) -> u64 {
+        let Stored::Response(entry) = stored else {
+            return key.1.len() as u64 + 64;
+        };
         let headers: usize = entry
             .headers
             .iter()
@@ -54,15 +57,24 @@ impl Weighter<(u64, String), Entry> for ByBytes {
 
 /// A stored response's key: the generation it was computed under, and the normalized request.
 type Key = (u64, String);
-type Entries = Cache<Key, Entry, ByBytes>;
+type Entries = Cache<Key, Stored, ByBytes>;
 type Guard<'a> =
-    PlaceholderGuard<'a, Key, Entry, ByBytes, DefaultHashBuilder, DefaultLifecycle<Key, Entry>>;
+    PlaceholderGuard<'a, Key, Stored, ByBytes, DefaultHashBuilder, DefaultLifecycle<Key, Stored>>;
 
 /// What a lookup found.
 pub enum Lookup<'a> {
     Hit(Entry),
-    /// Not stored: compute the response, and fill it in if it may be kept (`None` when the cache is off).
+    /// Not stored: compute the response, and fill it in if it may be kept (`None` when the cache is off, or when
+    /// the request this one waited for could not be kept either).
     Miss(Option<Fill<'a>>),
+}
+
+/// What the cache holds under a key: a response, or, for an instant, word to the requests waiting on that key that
+/// the response could not be kept and each must compute its own (so a burst of 404s does not run one by one).
+#[derive(Clone)]
+enum Stored {
+    Response(Entry),
+    Pass,
 }
 
 /// The duty to store the response of a missed key; dropping it unfilled hands the duty to a waiting request.
@@ -75,10 +87,20 @@ pub struct Fill<'a> {
 impl Fill<'_> {
     /// Stores the response and answers every request waiting for it.
     pub fn fill(self, entry: Entry) {
-        let Fill { guard, cache, key } = self;
+        let current = self.cache.generation.load(Ordering::Acquire) == self.key.0;
         // The waiters asked under this generation, so they get the response even after a bump; the cache keeps it
         // only while the generation is current.
-        if guard.insert(entry).is_ok() && cache.generation.load(Ordering::Acquire) != key.0 {
+        self.resolve(Stored::Response(entry), current);
+    }
+
+    /// The response may not be kept: the waiting requests compute their own.
+    pub fn pass(self) {
+        self.resolve(Stored::Pass, false);
+    }
+
+    fn resolve(self, stored: Stored, keep: bool) {
+        let Fill { guard, cache, key } = self;
+        if guard.insert(stored).is_ok() && !keep {
             if let Some(entries) = &cache.entries {
                 entries.remove(&key);
             }
@@ -123,7 +145,8 @@ impl ResponseCache {
         };
         let key = (generation, key);
         match entries.get_value_or_guard_async(&key).await {
-            Ok(entry) => Lookup::Hit(entry),
+            Ok(Stored::Response(entry)) => Lookup::Hit(entry),
+            Ok(Stored::Pass) => Lookup::Miss(None),
             Err(guard) => Lookup::Miss(Some(Fill {
                 guard,
                 cache: self,
@@ -306,6 +329,23 @@ mod tests {
         drop(first);
         assert!(matches!(
             cache.lookup(now, "k".into()).await,
+            Lookup::Miss(Some(_))
+        ));
+
+        // A response that may not be kept (a 404, say) tells every waiter at once to compute its own, and leaves
+        // the key free for the next request to try again.
+        let Lookup::Miss(Some(first)) = cache.lookup(now, "p".into()).await else {
+            panic!("an empty key misses");
+        };
+        let waiter = cache.lookup(now, "p".into());
+        let passer = async {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            first.pass();
+        };
+        let (found, ()) = futures_util::future::join(waiter, passer).await;
+        assert!(matches!(found, Lookup::Miss(None)));
+        assert!(matches!(
+            cache.lookup(now, "p".into()).await,
             Lookup::Miss(Some(_))
         ));
     }

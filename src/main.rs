@@ -41,7 +41,8 @@ enum Command {
         /// A small demo blog: two authors, twelve articles, a few tags, two featured.
         #[arg(long, required_unless_present = "corpus", conflicts_with = "corpus")]
         demo: bool,
-        /// The benchmark corpus: this many ~1,500-word articles, loaded in bulk (into an empty database).
+        /// The benchmark corpus: this many ~1,500-word articles, loaded in bulk in one transaction. Into an empty
+        /// database (no server using it: the load holds its tables) it builds the indexes once at the end.
         #[arg(long)]
         corpus: Option<usize>,
         /// Seed of the corpus generator.

@@ -8,8 +8,8 @@
 --    scan of `published_at > now()`, so a scheduled article goes live by itself, with no job.
 -- Triggers keep both exact for every writer (the API, the CLI, the corpus loader, an operator's SQL). Every counter
 -- change takes one transaction-level lock first (`folio_lock_counts`), so writers that move counters commit one
--- after the other and can never deadlock on counter rows; Folio's own write transactions take it before any other
--- lock.
+-- after the other; Folio's own write transactions take it before any other lock (and 000006 makes every other
+-- writer's statements take it first too).
 
 CREATE FUNCTION folio_listed_at(status text, published_at timestamptz) RETURNS timestamptz
     LANGUAGE sql IMMUTABLE PARALLEL SAFE

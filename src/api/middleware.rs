@@ -236,6 +236,9 @@ pub async fn response_cache(
     };
     let res = next.call(req).await?.map_into_boxed_body();
     if res.status() != StatusCode::OK {
+        if let Some(fill) = fill {
+            fill.pass();
+        }
         return Ok(res);
     }
     let (req, response) = res.into_parts();

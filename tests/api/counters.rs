@@ -3,6 +3,7 @@
 //! rows, and the public counts the API answers with the same counts taken at the current time.
 
 use actix_web::http::Method;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde_json::{json, Value};
@@ -265,6 +266,18 @@ async fn counters_follow_every_kind_of_write() {
         .execute(&mut app.db())
         .expect("operator update");
     assert_exact(&app, "an operator's SQL").await;
+    diesel::sql_query(
+        "UPDATE article_tags SET tag_id = (SELECT id FROM tags WHERE slug = 'go') \
+         WHERE tag_id = (SELECT id FROM tags WHERE slug = 'rust') \
+         AND article_id = (SELECT id FROM articles WHERE slug = 'a3')",
+    )
+    .execute(&mut app.db())
+    .expect("operator moves a link");
+    assert_exact(&app, "a link moved to another tag").await;
+    diesel::sql_query("TRUNCATE article_authors")
+        .execute(&mut app.db())
+        .expect("operator truncates");
+    assert_exact(&app, "author links truncated").await;
     diesel::sql_query("DELETE FROM articles")
         .execute(&mut app.db())
         .expect("operator delete");
@@ -396,7 +409,11 @@ async fn totals_no_counter_answers_stop_at_the_cap_and_say_so() {
 
     let capped = app.listing("articles", "tag_all=a,b&per_page=100").await;
     let pagination = &capped["meta"]["pagination"];
-    assert_eq!(pagination["total"], 100, "{pagination}");
+    assert_eq!(
+        pagination["total"],
+        folio::store::articles::COUNT_CAP,
+        "{pagination}"
+    );
     assert_eq!(pagination["total_exact"], false);
     assert_eq!(pagination["total_pages"], Value::Null);
     assert_eq!(pagination["next_page"], 2);
@@ -408,4 +425,47 @@ async fn totals_no_counter_answers_stop_at_the_cap_and_say_so() {
     assert_eq!(last["data"].as_array().map(Vec::len), Some(5));
     assert_eq!(last["meta"]["pagination"]["next_page"], Value::Null);
     assert_eq!(last["meta"]["pagination"]["prev_page"], 10);
+}
+
+#[actix_web::test]
+async fn a_link_written_by_sql_while_its_article_is_published_gets_the_new_place() {
+    use diesel::Connection;
+
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    let res = app
+        .put_article(
+            &w,
+            "draft",
+            &json!({"title": "Draft", "body_markdown": "x", "tags": ["rust"]}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    app.put_in("tags", &w, "go", &json!({"name": "Go"})).await;
+
+    let mut publisher = app.db();
+    publisher
+        .batch_execute(
+            "BEGIN; UPDATE articles SET status = 'published', published_at = now() - interval '1 day' \
+             WHERE slug = 'draft'",
+        )
+        .expect("publish, uncommitted");
+    let url = app.database_url.clone();
+    let linker = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).expect("connect");
+        diesel::sql_query(
+            "INSERT INTO article_tags (article_id, tag_id, position) \
+             SELECT a.id, t.id, 1 FROM articles a, tags t WHERE a.slug = 'draft' AND t.slug = 'go'",
+        )
+        .execute(&mut conn)
+        .expect("link")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!linker.is_finished(), "the link waits for the publish");
+    publisher.batch_execute("COMMIT").expect("commit");
+    assert_eq!(linker.join().expect("linker"), 1);
+
+    assert_exact(&app, "link and publish racing in SQL").await;
+    let go = app.listing("articles", "tag=go").await;
+    assert_eq!(crate::helpers::slugs(&go), ["draft"]);
 }

@@ -207,14 +207,16 @@ enum Driver<'a> {
 struct Shape<'a> {
     q: &'a ListQuery,
     driver: Driver<'a>,
+    /// What the view admits, said of a link (`l`): set whenever the driver is a timeline.
+    link_visible: String,
 }
 
 impl<'a> Shape<'a> {
     fn of(q: &'a ListQuery) -> Shape<'a> {
         let f = &q.filters;
         let by_time = matches!(q.sort, Sort::PublishedDesc | Sort::PublishedAsc);
-        let timeline = by_time && visibility::link_predicate(q.visibility, "l").is_some();
-        let driver = if !timeline {
+        let link_visible = visibility::link_predicate(q.visibility, "l").filter(|_| by_time);
+        let driver = if link_visible.is_none() {
             Driver::Articles
         } else if !f.tags_all.is_empty() {
             Driver::Tag(&f.tags_all)
@@ -225,7 +227,11 @@ impl<'a> Shape<'a> {
         } else {
             Driver::Articles
         };
-        Shape { q, driver }
+        Shape {
+            q,
+            driver,
+            link_visible: link_visible.unwrap_or_default(),
+        }
     }
 
     fn id(&self) -> &'static str {
@@ -316,8 +322,7 @@ impl<'a> Shape<'a> {
                 }
                 Driver::Articles => {}
             }
-            sql.push(") AND ")
-                .push(&visibility::link_predicate(v, "l").unwrap_or_default());
+            sql.push(") AND ").push(&self.link_visible);
             if self.reads_articles() {
                 sql.push(" AND ").push(&visibility::predicate(v));
             }
@@ -336,16 +341,21 @@ impl<'a> Shape<'a> {
                 .bind::<Array<Text>, _>(f.tags_any.clone())
                 .push("))))");
         }
-        // The driving tag of `tags_all` still needs its check unless it is the only one.
-        let drives_all =
-            matches!(self.driver, Driver::Tag(t) if f.tags_all.len() == 1 && t.len() == 1);
-        if !drives_all {
-            for tag in &f.tags_all {
-                tagged(sql);
-                sql.push("= (SELECT id FROM tags WHERE slug = ")
-                    .bind::<Text, _>(tag.clone())
-                    .push("))");
-            }
+        // Every tag of `tags_all`, checked with one probe of the article's own links. The driving tag needs no check
+        // when it is the only one.
+        let mut all = f.tags_all.clone();
+        all.sort();
+        all.dedup();
+        let drives_all = matches!(self.driver, Driver::Tag(_)) && all.len() == 1;
+        if !all.is_empty() && !drives_all {
+            let wanted = i64::try_from(all.len()).unwrap_or(i64::MAX);
+            sql.push(&format!(
+                " AND (SELECT count(*) FROM article_tags x WHERE x.article_id = {id} \
+                 AND x.tag_id = ANY(ARRAY(SELECT id FROM tags WHERE slug = ANY("
+            ))
+            .bind::<Array<Text>, _>(all)
+            .push(")))) = ")
+            .bind::<BigInt, _>(wanted);
         }
         if let (Some(author), false) = (&f.author, matches!(self.driver, Driver::Author(_))) {
             sql.push(&format!(
@@ -443,17 +453,26 @@ struct Count {
 
 /// The total a stored counter answers, when one does.
 fn counted(q: &ListQuery) -> Option<Sql> {
-    let f = &q.filters;
-    let no_link_filters = f.q.is_none()
-        && f.published_after.is_none()
-        && f.published_before.is_none()
-        && f.tags_any.len() + f.tags_all.len() <= 1;
-    if !no_link_filters {
+    // Every filter is named here, so that a new one cannot be ignored by a counter that does not know it.
+    let Filters {
+        tags_any,
+        tags_all,
+        author,
+        featured,
+        q: search,
+        published_after,
+        published_before,
+    } = &q.filters;
+    if search.is_some()
+        || published_after.is_some()
+        || published_before.is_some()
+        || tags_any.len() + tags_all.len() > 1
+    {
         return None;
     }
-    let one_tag = f.tags_any.first().or(f.tags_all.first());
+    let one_tag = tags_any.first().or(tags_all.first());
     let scheduled = visibility::predicate(Visibility::Scheduled);
-    match (q.visibility, one_tag, &f.author, f.featured) {
+    match (q.visibility, one_tag, author, *featured) {
         (Visibility::Public, None, None, None) => Some(Sql::new(&format!(
             "SELECT c.published - (SELECT count(*) FROM articles WHERE {scheduled}) AS n FROM article_counts c"
         ))),

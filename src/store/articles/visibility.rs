@@ -37,14 +37,9 @@ pub fn predicate(visibility: Visibility) -> Cow<'static, str> {
     }
 }
 
-/// What anyone may read, as a predicate over `articles`.
-pub fn public() -> Cow<'static, str> {
-    predicate(Visibility::Public)
-}
-
 /// `predicate` over a tag or author link aliased `link`, from the timeline place it carries (`listed_at`: the
-/// article's `published_at` while it is published, NULL while it is a draft; kept by triggers). Only the views that
-/// admit published articles alone have one.
+/// article's `published_at` while it is published, NULL while it is a draft; the migration's `folio_listed_at`
+/// says the same in SQL, and triggers keep it). Only the views that admit published articles alone have one.
 pub fn link_predicate(visibility: Visibility, link: &str) -> Option<String> {
     match visibility {
         Visibility::Public => Some(format!("{link}.listed_at <= now()")),
