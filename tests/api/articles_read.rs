@@ -611,3 +611,33 @@ async fn a_filter_slug_longer_than_any_slug_matches_nothing() {
         .await
         .problem(400, "/problems/bad-request");
 }
+
+#[actix_web::test]
+async fn tag_all_with_many_tags_needs_every_one_of_them() {
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    let ten: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
+    let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
+    app.publish(&w, "all-ten", "All", &ten, 2).await;
+    app.publish(&w, "nine", "Nine", &ten[..9], 1).await;
+    app.publish(&w, "first-and-last", "Two", &[ten[0], ten[9]], 1)
+        .await;
+
+    let every = ten.join(",");
+    for (query, expected) in [
+        (format!("tag_all={every}"), vec!["all-ten"]),
+        (format!("tag_all={every},t0,t5"), vec!["all-ten"]),
+        (format!("tag_all={}", ten[..9].join(",")), vec!["nine", "all-ten"]),
+        (format!("tag_all={every},nowhere"), vec![]),
+        (format!("tag_all={every}&sort=title"), vec!["all-ten"]),
+        ("tag_all=t9,t0".to_owned(), vec!["first-and-last", "all-ten"]),
+    ] {
+        let doc = app.listing("articles", &query).await;
+        assert_eq!(slugs(&doc), expected, "{query}");
+        assert_eq!(
+            doc["meta"]["pagination"]["total"],
+            expected.len(),
+            "{query}"
+        );
+    }
+}
