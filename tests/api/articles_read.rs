@@ -627,10 +627,16 @@ async fn tag_all_with_many_tags_needs_every_one_of_them() {
     for (query, expected) in [
         (format!("tag_all={every}"), vec!["all-ten"]),
         (format!("tag_all={every},t0,t5"), vec!["all-ten"]),
-        (format!("tag_all={}", ten[..9].join(",")), vec!["nine", "all-ten"]),
+        (
+            format!("tag_all={}", ten[..9].join(",")),
+            vec!["nine", "all-ten"],
+        ),
         (format!("tag_all={every},nowhere"), vec![]),
         (format!("tag_all={every}&sort=title"), vec!["all-ten"]),
-        ("tag_all=t9,t0".to_owned(), vec!["first-and-last", "all-ten"]),
+        (
+            "tag_all=t9,t0".to_owned(),
+            vec!["first-and-last", "all-ten"],
+        ),
     ] {
         let doc = app.listing("articles", &query).await;
         assert_eq!(slugs(&doc), expected, "{query}");
