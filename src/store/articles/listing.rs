@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::keyset;
 use super::links;
-use super::row::{ArticleHead, ArticleRecord, Row};
+use super::row::{ArticleHead, ArticleRecord, Card, Row, HEAD_COLUMNS};
 use super::visibility;
 use crate::db::schema::articles;
 use crate::domain::article::Visibility;
@@ -407,21 +407,66 @@ impl<'a> Shape<'a> {
         }
     }
 
-    /// The ids (and ranks) of one window.
-    fn window(&self, cursor: Option<&Cursor>, limit: i64, offset: i64) -> Result<Sql> {
+    /// The cards of one window, in order, in one statement: the window's ids (and ranks) from the driver's index,
+    /// then the articles of those ids only.
+    fn page(&self, cursor: Option<&Cursor>, limit: i64, offset: i64) -> Result<Sql> {
+        let include = self.q.include;
+        let or_null = |wanted: bool, column: &str, null: &str| {
+            if wanted {
+                column.to_owned()
+            } else {
+                null.to_owned()
+            }
+        };
+        let mut sql = Sql::new(&format!(
+            "SELECT {HEAD_COLUMNS}, {} AS body_markdown, {} AS body_html, {} AS toc, w.rank FROM (",
+            or_null(include.body_markdown, "articles.body_markdown", "NULL::text"),
+            or_null(include.body_html, "articles.body_html", "NULL::text"),
+            or_null(include.toc, "articles.toc", "NULL::jsonb"),
+        ));
+        self.window(&mut sql, cursor, limit, offset)?;
+        let backwards = cursor.is_some_and(|c| c.direction == Direction::Before);
+        let dir = if self.q.sort.descending() != backwards {
+            " DESC"
+        } else {
+            " ASC"
+        };
+        // The window's order, said of the article itself (a link's `listed_at` is its article's `published_at`).
+        let key = match self.q.sort {
+            Sort::PublishedDesc | Sort::PublishedAsc => {
+                visibility::published_key(self.q.visibility)
+            }
+            Sort::UpdatedDesc => "articles.updated_at",
+            Sort::Title => "articles.title",
+            Sort::Relevance => "w.rank",
+        };
+        sql.push(&format!(
+            ") w JOIN articles ON articles.id = w.id ORDER BY {key}{dir}, articles.id{dir}"
+        ));
+        Ok(sql.done())
+    }
+
+    /// Appends the ids (and ranks) of one window.
+    fn window(
+        &self,
+        sql: &mut Sql,
+        cursor: Option<&Cursor>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<()> {
         let id = self.id();
         let relevance = self.q.sort == Sort::Relevance;
-        let mut sql = Sql::new(&format!("SELECT {id} AS id, "));
+        sql.push(&format!("SELECT {id} AS id, "));
         if relevance {
-            self.key(&mut sql);
+            self.key(sql);
         } else {
             sql.push("NULL::real");
         }
         sql.push(" AS rank");
-        self.source(&mut sql);
+        self.source(sql);
         if let Some(c) = cursor {
             sql.push(" AND ");
-            keyset::after(&mut sql, self.q.sort, c, |s| self.key(s), id)?;
+            keyset::after(sql, self.q.sort, c, |s| self.key(s), id)?;
         }
         let backwards = cursor.is_some_and(|c| c.direction == Direction::Before);
         let dir = if self.q.sort.descending() != backwards {
@@ -433,14 +478,14 @@ impl<'a> Shape<'a> {
         if relevance {
             sql.push("rank");
         } else {
-            self.key(&mut sql);
+            self.key(sql);
         }
         sql.push(&format!("{dir}, {id}{dir} LIMIT "))
             .bind::<BigInt, _>(limit);
         if offset > 0 {
             sql.push(" OFFSET ").bind::<BigInt, _>(offset);
         }
-        Ok(sql.done())
+        Ok(())
     }
 
     /// The matching rows, counted up to `COUNT_CAP + 1`.
@@ -452,14 +497,6 @@ impl<'a> Shape<'a> {
             .push(") c");
         sql.done()
     }
-}
-
-#[derive(QueryableByName)]
-struct Hit {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    id: Uuid,
-    #[diesel(sql_type = Nullable<diesel::sql_types::Float4>)]
-    rank: Option<f32>,
 }
 
 #[derive(QueryableByName)]
@@ -551,15 +588,10 @@ fn total(conn: &mut PgConnection, q: &ListQuery, shape: &Shape<'_>) -> QueryResu
     })
 }
 
-/// One listing request: the matching rows of the window and the total, read from one snapshot.
+/// One listing request: the matching rows of the window and the total. The cards come from one statement, so a
+/// card is visible by the same snapshot that found it; the total is read beside it (a write committing between
+/// the two can make it differ by that write).
 pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
-    conn.build_transaction()
-        .read_only()
-        .repeatable_read()
-        .run(|conn| list_in(conn, query))
-}
-
-fn list_in(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
     let shape = Shape::of(query);
     let sort = query.sort;
     let total = total(conn, query, &shape)?;
@@ -576,15 +608,13 @@ fn list_in(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
         Window::Page { page, .. } => (per_page, (page - 1).saturating_mul(per_page)),
         Window::Cursor { .. } => (per_page + 1, 0),
     };
-    let hits: Vec<Hit> = shape.window(cursor, limit, offset)?.load(conn)?;
-    let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-    let mut rows = cards(conn, &ids, query.include)?;
-    for row in rows.iter_mut() {
-        row.rank = hits
-            .iter()
-            .find(|h| h.id == row.head.id)
-            .and_then(|h| h.rank);
-    }
+    let mut rows: Vec<ArticleRecord> = shape
+        .page(cursor, limit, offset)?
+        .load::<Card>(conn)?
+        .into_iter()
+        .map(ArticleRecord::from)
+        .collect();
+    links::attach(conn, &mut rows, query.include)?;
     if let Window::Page { .. } = query.window {
         return Ok(Page {
             rows,

@@ -11,7 +11,7 @@ use crate::db::schema::articles;
 use crate::domain::article::{ArticleWrite, Status};
 
 /// Every cheap column of an article: what cards and the detail always need.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
 pub struct ArticleHead {
     pub id: Uuid,
@@ -65,6 +65,42 @@ pub struct ArticleRecord {
     pub authors: Vec<AuthorLink>,
     /// The full-text rank, when sorting by relevance.
     pub rank: Option<f32>,
+}
+
+/// `ArticleHead`'s columns as SQL, for hand-written reads (a unit test holds it to the struct).
+pub(super) const HEAD_COLUMNS: &str = "articles.id, articles.slug, articles.title, articles.summary, \
+    articles.summary_derived, articles.status, articles.featured, articles.published_at, articles.created_at, \
+    articles.updated_at, articles.version, articles.word_count, articles.reading_time_minutes, \
+    articles.cover_image, articles.seo";
+
+/// A card as a hand-written listing read loads it: the head, the optional columns (NULL unless asked for), and
+/// the rank when sorting by relevance.
+#[derive(QueryableByName)]
+pub(super) struct Card {
+    #[diesel(embed)]
+    pub head: ArticleHead,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub body_markdown: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub body_html: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    pub toc: Option<Value>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Float4>)]
+    pub rank: Option<f32>,
+}
+
+impl From<Card> for ArticleRecord {
+    fn from(card: Card) -> ArticleRecord {
+        ArticleRecord {
+            head: card.head,
+            body_markdown: card.body_markdown,
+            body_html: card.body_html,
+            toc: card.toc,
+            tags: Vec::new(),
+            authors: Vec::new(),
+            rank: card.rank,
+        }
+    }
 }
 
 /// The row a read loads: the head, then the optional columns (NULL unless asked for).
@@ -133,5 +169,29 @@ impl Content {
             cover_image: w.cover_image_json(),
             seo: w.seo_json(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_columns_are_the_head_struct_columns() {
+        let generated = diesel::debug_query::<diesel::pg::Pg, _>(
+            &articles::table.select(ArticleHead::as_select()),
+        )
+        .to_string();
+        let listed: Vec<String> = HEAD_COLUMNS
+            .split(',')
+            .map(|c| {
+                let (table, column) = c.trim().split_once('.').unwrap_or_default();
+                format!("\"{table}\".\"{column}\"")
+            })
+            .collect();
+        assert!(
+            generated.starts_with(&format!("SELECT {} FROM", listed.join(", "))),
+            "{generated}"
+        );
     }
 }
