@@ -1,8 +1,8 @@
 //! The one listing query behind `/articles`, `/featured`, tag and author pages and search.
 //!
-//! A listing is three reads, each bounded by the page rather than by the blog: the window's ids (walking the
-//! timeline index of the articles, or of one tag or author, and stopping at the page's end), the cards of those
-//! ids, and their tags and authors. Its total comes from the stored counters when one answers the filters (all,
+//! A listing is a few reads, each bounded by the page rather than by the blog: one statement walks the timeline
+//! index of the articles, or of one tag or author, stops at the page's end and joins the cards of those ids only;
+//! another loads their tags and authors. Its total comes from the stored counters when one answers the filters (all,
 //! featured, one tag, one author), and otherwise from a count that stops at `COUNT_CAP` and says so.
 
 use chrono::{DateTime, Utc};
