@@ -418,7 +418,8 @@ impl<'a> Shape<'a> {
                 null.to_owned()
             }
         };
-        let mut sql = Sql::new(&format!(
+        let mut sql =
+            Sql::new(&format!(
             "SELECT {HEAD_COLUMNS}, {} AS body_markdown, {} AS body_html, {} AS toc, w.rank FROM (",
             or_null(include.body_markdown, "articles.body_markdown", "NULL::text"),
             or_null(include.body_html, "articles.body_html", "NULL::text"),
