@@ -5,8 +5,12 @@
 //! - `articles_public_published_at_idx` (partial, `status = 'published'`): the public listing by
 //!   `(published_at, id)`, its keyset cursors, newer/older neighbours, and the public counts.
 //! - `articles_featured_published_at_idx`: the featured strip.
-//! - `article_tags_tag_id_idx`, `article_authors_author_id_idx`: tag and author pages and their counts.
-//! - `articles_search_idx` (GIN over the generated `search` tsvector): `q`.
+//! - `article_tags_timeline_idx`, `article_authors_timeline_idx` (links by `listed_at`): public tag and author
+//!   pages, their cursors, `tag_all`, related articles and the scheduled part of their counts.
+//! - `article_tags_tag_id_idx`, `article_authors_author_id_idx`: tag and author filters of other views, and probes.
+//! - `articles_search_idx` (GIN over the `search` tsvector that a trigger derives): `q`.
+//! - `articles_any_timeline_idx`, `articles_draft_timeline_idx`: token listings of every status or of drafts by
+//!   time (`COALESCE(published_at, created_at)`).
 //! - `articles_updated_at_idx`, `articles_title_idx`: the other sorts.
 
 pub mod articles;

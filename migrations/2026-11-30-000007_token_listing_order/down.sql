@@ -1,0 +1,2 @@
+DROP INDEX articles_draft_timeline_idx;
+DROP INDEX articles_any_timeline_idx;
