@@ -182,7 +182,11 @@ macro_rules! slug_table {
                 conn: &mut PgConnection,
                 slug: &str,
             ) -> QueryResult<Option<$crate::store::resource::Record<$write>>> {
-                let count = $crate::store::resource::count_sql(stringify!($table), $link, $fk);
+                let count = $crate::store::articles::visibility::public_count(
+                    stringify!($table),
+                    $link,
+                    $fk,
+                );
                 $table::table
                     .filter($table::slug.eq(slug))
                     .select((
@@ -206,7 +210,11 @@ macro_rules! slug_table {
                 q: $crate::store::resource::ListQuery,
             ) -> QueryResult<$crate::store::Counted<$crate::store::resource::Record<$write>>> {
                 use diesel::sql_types::{BigInt, Bool};
-                let count = $crate::store::resource::count_sql(stringify!($table), $link, $fk);
+                let count = $crate::store::articles::visibility::public_count(
+                    stringify!($table),
+                    $link,
+                    $fk,
+                );
                 let non_empty = $crate::store::resource::used_sql(stringify!($table), $link, $fk);
                 let mut total = $table::table.select(diesel::dsl::count_star()).into_boxed();
                 let mut rows = $table::table
@@ -245,14 +253,12 @@ macro_rules! slug_table {
 }
 pub(crate) use slug_table;
 
-/// The number of public articles linked to the current row of `table`: a stored counter, not a count.
-pub fn count_sql(table: &str, link: &str, fk: &str) -> String {
-    super::articles::visibility::public_count(table, link, fk)
-}
-
 /// Whether any public article is linked to the current row of `table`.
 pub fn used_sql(table: &str, link: &str, fk: &str) -> String {
-    format!("{} > 0", count_sql(table, link, fk))
+    format!(
+        "{} > 0",
+        super::articles::visibility::public_count(table, link, fk)
+    )
 }
 
 /// A loaded row as a `Record`.

@@ -1,6 +1,7 @@
-//! Articles: typed rows (`row`), the visibility predicate (`visibility`), the listing query (`listing`, with its
-//! keyset windows in `keyset`), single reads, neighbours and related articles (`read`), the write path (`write`,
-//! with tag and author links in `links`), and the bulk loader of benchmark corpora (`bulk`).
+//! Articles: typed rows (`row`), the visibility predicate (`visibility`), the listing query (`listing`, made into
+//! SQL in `shape`, with its totals in `totals` and its keyset windows in `keyset`), single reads, neighbours and
+//! related articles (`read`), the write path (`write`, with tag and author links in `links`), and the bulk loader of
+//! benchmark corpora (`bulk`).
 
 mod bulk;
 mod keyset;
@@ -8,11 +9,14 @@ mod links;
 mod listing;
 mod read;
 mod row;
+mod shape;
+mod totals;
 pub mod visibility;
 mod write;
 
 pub use bulk::{load_corpus, Corpus, CorpusArticle};
-pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Total, Window, COUNT_CAP};
+pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Window};
 pub use read::{get, id_of, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
+pub use totals::{Total, COUNT_CAP};
 pub use write::{create, delete, put, update_with, Outcome, Precondition};

@@ -92,13 +92,8 @@ pub(super) struct Card {
 impl From<Card> for ArticleRecord {
     fn from(card: Card) -> ArticleRecord {
         ArticleRecord {
-            head: card.head,
-            body_markdown: card.body_markdown,
-            body_html: card.body_html,
-            toc: card.toc,
-            tags: Vec::new(),
-            authors: Vec::new(),
             rank: card.rank,
+            ..ArticleRecord::from_row((card.head, card.body_markdown, card.body_html, card.toc))
         }
     }
 }
