@@ -10,6 +10,7 @@ pub mod ops;
 pub mod problem;
 pub mod resource;
 pub mod responses;
+pub mod search;
 mod spec;
 pub mod tags;
 pub mod tokens;
@@ -146,6 +147,7 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "articles", description = "Articles: public reads, token reads of drafts, and writes"),
         (name = "tags", description = "Tags with counts of public articles"),
         (name = "authors", description = "Authors with counts of public articles"),
+        (name = "search", description = "Search box suggestions (full results: `GET /articles?q=`)"),
         (name = "tokens", description = "API tokens (admin scope)"),
         (name = "operations", description = "Liveness, readiness and this document"),
     ),
@@ -196,6 +198,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(articles::delete_article)
             .service(articles::list_related_articles)
             .service(articles::list_featured_articles)
+            .service(search::suggest)
             .service(tags::list_tags)
             .service(tags::create_tag)
             .service(tags::get_tag)

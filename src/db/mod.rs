@@ -34,7 +34,9 @@ pub enum DbError {
 
 /// Session settings applied to every new connection. Folio's reads are short index walks that stop after a page:
 /// JIT compilation (which cost estimates can still trigger) and parallel workers (whose start alone costs several
-/// milliseconds) only add time to them, so both are off.
+/// milliseconds) only add time to them, so both are off. A search of stop words is an empty search, not news for
+/// the log (`client_min_messages`); a typo is looked up among words sharing a fifth of their trigrams (the
+/// extension's default, 0.3, misses a swap inside a five-letter word: `cahce`).
 #[derive(Debug, Clone, Copy)]
 struct SessionSettings {
     statement_timeout_ms: u32,
@@ -44,7 +46,8 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
             "SET statement_timeout = {}; SET TIME ZONE 'UTC'; SET jit = off; \
-             SET max_parallel_workers_per_gather = 0",
+             SET max_parallel_workers_per_gather = 0; SET client_min_messages = warning; \
+             SET pg_trgm.similarity_threshold = 0.2",
             self.statement_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)

@@ -1,5 +1,5 @@
-// @generated-shape: what `diesel print-schema` prints for migrations/, less `articles.search` (a generated
-// tsvector that only SQL fragments in store/ read). `tests/api/schema.rs` loads every column of every table
+// @generated-shape: what `diesel print-schema` prints for migrations/, less `articles.search` and `articles.head`
+// (tsvectors derived by a trigger, which only SQL fragments in store/ read). `tests/api/schema.rs` loads every column of every table
 // below from a migrated database, so a drift between this file and the migrations fails the suite.
 
 diesel::table! {
@@ -95,6 +95,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_words (word) {
+        word -> Text,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> Uuid,
         slug -> Text,
@@ -121,5 +127,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     authors,
     instance_secrets,
+    search_words,
     tags,
 );

@@ -1,51 +1,529 @@
-//! The text of a search, made safe for PostgreSQL's web-search parser before it reaches SQL: a run of minus
-//! signs negates once, and a token with no letter or digit (a lone `-`, `"` or `!`) is dropped, since runs of
-//! negations without a term overflow the parser's stack (a 500 for anyone, before this). At most 32 terms.
+//! A search as readers type it, parsed once and made into PostgreSQL `tsquery` text that cannot fail to parse.
+//!
+//! The syntax is the web-search one: `"exact phrase"`, `-word` (or `-"phrase"`) excludes, `or` between two terms
+//! accepts either; other punctuation separates words, and a token of several words (`write-ahead`) is a phrase of
+//! them. Every operand handed to PostgreSQL is quoted and made only of letters and digits, so no input reaches the
+//! parser as an operator (runs of `-` overflowed its stack, a 500 for anyone, before this). At most 32 terms.
+//!
+//! Beyond the syntax: the last word, when the text does not end in a space, is a prefix (as you type); a word of 5
+//! letters or more may be read as a known word one typo away (two from 9 letters): `corrections` decides which.
+
+use std::collections::HashMap;
 
 /// The most terms a search keeps.
 pub const MAX_TERMS: usize = 32;
 
-/// The search as PostgreSQL will read it, or `None` when nothing searchable is left.
-pub fn normalize(q: &str) -> Option<String> {
-    let terms: Vec<String> = q
-        .split_whitespace()
-        .filter_map(|token| {
-            let bare = token.trim_start_matches('-');
-            if !bare.chars().any(char::is_alphanumeric) {
-                return None;
-            }
-            Some(if bare.len() < token.len() {
-                format!("-{bare}")
-            } else {
-                bare.to_owned()
+/// The shortest word that typo tolerance corrects, and the shortest that tolerates two typos.
+pub const ONE_TYPO_FROM: usize = 5;
+pub const TWO_TYPOS_FROM: usize = 9;
+
+/// The shortest prefix completed as you type: one letter would match most of the vocabulary.
+const PREFIX_FROM: usize = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Operand {
+    /// One word of letters and digits, lower case: it may be corrected, or completed as a prefix.
+    Word(String),
+    /// Anything else (`node.js`, `http/2`, `write-ahead`, a quoted phrase): text PostgreSQL's parser splits as it
+    /// splits documents, adjacent words making a phrase. Quotes and backslashes are spaces in it, and so are
+    /// angle brackets (as in the stored vectors: `folio_plain`).
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    operand: Operand,
+    negated: bool,
+    /// Joined to the previous term by `or` rather than `and`.
+    or: bool,
+}
+
+/// A parsed search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    terms: Vec<Term>,
+    /// The last term is a word still being typed.
+    prefix: bool,
+}
+
+/// The forms of query text a search needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Match,
+    Rank,
+    Any,
+}
+
+/// Known words that a query word may stand for, by query word.
+pub type Corrections = HashMap<String, Vec<String>>;
+
+/// The operand a token stands for; `None` when it holds no letter or digit. Punctuation around a token is not
+/// part of it (`(kafka),` is `kafka`).
+fn operand(token: &str) -> Option<Operand> {
+    let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+    if token.is_empty() {
+        None
+    } else if token.chars().all(char::is_alphanumeric) {
+        Some(Operand::Word(token.to_lowercase()))
+    } else {
+        let text: String = token
+            .chars()
+            .map(|c| match c {
+                '\'' | '\\' | '<' | '>' | '"' => ' ',
+                c => c,
             })
-        })
-        .take(MAX_TERMS)
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+            .collect();
+        Some(Operand::Text(text))
+    }
+}
+
+impl Query {
+    /// Parses `q`; `None` when nothing searchable is left.
+    pub fn parse(q: &str) -> Option<Query> {
+        let mut terms: Vec<Term> = Vec::new();
+        let mut or = false;
+        let mut rest = q;
+        let mut last_open = false;
+        while terms.len() < MAX_TERMS {
+            rest = rest.trim_start();
+            if rest.is_empty() {
+                break;
+            }
+            let negated = rest.starts_with('-');
+            let body = rest.trim_start_matches('-');
+            let (text, quoted, next) = if let Some(inner) = body.strip_prefix('"') {
+                match inner.find('"') {
+                    Some(end) => (&inner[..end], true, &inner[end + 1..]),
+                    None => (inner, true, ""),
+                }
+            } else {
+                let end = body
+                    .find(|c: char| c.is_whitespace() || c == '"')
+                    .unwrap_or(body.len());
+                (&body[..end], false, &body[end..])
+            };
+            rest = next;
+            if !quoted && !negated && text.eq_ignore_ascii_case("or") {
+                or = !terms.is_empty();
+                continue;
+            }
+            // A quoted word is meant as written: neither corrected nor completed.
+            let operand = match operand(text) {
+                Some(Operand::Word(w)) if quoted => Some(Operand::Text(w)),
+                other => other,
+            };
+            if let Some(operand) = operand {
+                last_open = !quoted && matches!(operand, Operand::Word(_)) && rest.is_empty();
+                terms.push(Term {
+                    operand,
+                    negated,
+                    or,
+                });
+            }
+            or = false;
+        }
+        let prefix = last_open
+            && terms.last().is_some_and(|t| {
+                !t.negated
+                    && matches!(&t.operand, Operand::Word(w) if w.chars().count() >= PREFIX_FROM)
+            });
+        (!terms.is_empty()).then_some(Query { terms, prefix })
+    }
+
+    /// The words typo tolerance may correct: the wanted single words of 5 letters or more.
+    pub fn correctable(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .terms
+            .iter()
+            .filter(|t| !t.negated)
+            .filter_map(|t| match &t.operand {
+                Operand::Word(w) if w.chars().count() >= ONE_TYPO_FROM => Some(w.as_str()),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The query as `to_tsquery` text, each word also accepting its corrections.
+    pub fn tsquery(&self, corrections: &Corrections) -> String {
+        self.build(corrections, Form::Match)
+    }
+
+    /// The wanted terms alone, as the query joins them: what a rank measures (an excluded word is absent from
+    /// every match, and a rank of an `and` with it would be nothing for all of them).
+    pub fn ranked(&self, corrections: &Corrections) -> String {
+        self.build(corrections, Form::Rank)
+    }
+
+    /// Any wanted term: what a highlight marks (a fragment of the body may hold one word of a search that the
+    /// title answers the rest of).
+    pub fn any(&self, corrections: &Corrections) -> String {
+        self.build(corrections, Form::Any)
+    }
+
+    fn build(&self, corrections: &Corrections, form: Form) -> String {
+        let mut out = String::new();
+        let last = self.terms.len().saturating_sub(1);
+        let mut first = true;
+        for (i, term) in self.terms.iter().enumerate() {
+            if term.negated && form != Form::Match {
+                continue;
+            }
+            if !first {
+                out.push_str(if term.or || form == Form::Any {
+                    " | "
+                } else {
+                    " & "
+                });
+            }
+            first = false;
+            if term.negated {
+                out.push('!');
+            }
+            match &term.operand {
+                Operand::Word(w) => {
+                    let prefix = self.prefix && i == last;
+                    let alternatives = corrections.get(w).filter(|_| !term.negated);
+                    let many = alternatives.is_some_and(|a| !a.is_empty());
+                    if many {
+                        out.push('(');
+                    }
+                    quote(&mut out, w);
+                    if prefix {
+                        out.push_str(":*");
+                    }
+                    for alternative in alternatives.into_iter().flatten() {
+                        out.push_str(" | ");
+                        quote(&mut out, alternative);
+                    }
+                    if many {
+                        out.push(')');
+                    }
+                }
+                Operand::Text(text) => quote(&mut out, text),
+            }
+        }
+        out
+    }
+
+    /// The opening of each wanted word (and of its corrections), lower case, as long as a stem keeps of it
+    /// (`hashing` → `hash`, `consistent` → `consist`): to find where a text mentions the search.
+    pub fn stems(&self, corrections: &Corrections) -> Vec<String> {
+        let opening = |w: &str| -> String {
+            let n = w.chars().count();
+            w.chars().take(n.min(4.max(n.saturating_sub(3)))).collect()
+        };
+        let mut out: Vec<String> = Vec::new();
+        for term in self.terms.iter().filter(|t| !t.negated) {
+            match &term.operand {
+                Operand::Word(w) => {
+                    out.push(opening(w));
+                    for c in corrections.get(w).into_iter().flatten() {
+                        out.push(opening(c));
+                    }
+                }
+                Operand::Text(text) => out.extend(
+                    text.split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .map(|w| opening(&w.to_lowercase())),
+                ),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The query with no corrections: a document it matches ranks above one found through a typo.
+    pub fn exact(&self) -> String {
+        self.tsquery(&Corrections::new())
+    }
+
+    /// Every wanted term of an all-`and` query of two terms or more, as one phrase: a document with the words
+    /// together ranks above one where they are scattered.
+    pub fn together(&self) -> Option<String> {
+        if self.terms.len() < 2 || self.terms.iter().any(|t| t.or || t.negated) {
+            return None;
+        }
+        let mut out = String::from("(");
+        for (i, term) in self.terms.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" <-> ");
+            }
+            match &term.operand {
+                Operand::Word(w) | Operand::Text(w) => quote(&mut out, w),
+            }
+        }
+        if self.prefix {
+            out.push_str(":*");
+        }
+        out.push(')');
+        Some(out)
+    }
+
+    /// A prefix query on the title's words, for suggestions: every wanted term must be in the title, the last
+    /// word as a prefix.
+    pub fn suggestion(&self) -> Option<String> {
+        let wanted: Vec<&Term> = self.terms.iter().filter(|t| !t.negated).collect();
+        let mut out = String::new();
+        for (i, term) in wanted.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" & ");
+            }
+            match &term.operand {
+                Operand::Word(w) => {
+                    quote(&mut out, w);
+                    let last = i + 1 == wanted.len();
+                    out.push_str(if last && w.chars().count() >= PREFIX_FROM {
+                        ":*A"
+                    } else {
+                        ":A"
+                    });
+                }
+                Operand::Text(text) => {
+                    quote(&mut out, text);
+                    out.push_str(":A");
+                }
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// The query text as it was understood, with `word` replaced by its first correction (for "did you mean").
+    pub fn corrected(&self, corrections: &Corrections) -> Option<String> {
+        let mut changed = false;
+        let parts: Vec<String> = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut s = String::new();
+                if i > 0 && t.or {
+                    s.push_str("or ");
+                }
+                if t.negated {
+                    s.push('-');
+                }
+                match &t.operand {
+                    Operand::Word(w) => match corrections.get(w).and_then(|c| c.first()) {
+                        Some(c) if !t.negated => {
+                            changed = true;
+                            s.push_str(c);
+                        }
+                        _ => s.push_str(w),
+                    },
+                    Operand::Text(text) => {
+                        s.push('"');
+                        s.push_str(text);
+                        s.push('"');
+                    }
+                }
+                s
+            })
+            .collect();
+        changed.then(|| parts.join(" "))
+    }
+}
+
+fn quote(out: &mut String, word: &str) {
+    out.push('\'');
+    out.push_str(word);
+    out.push('\'');
+}
+
+/// Whether `known` may stand for the typed `word`: within one edit (two from 9 letters), transpositions
+/// counting as one, and not the word itself.
+pub fn is_correction(word: &str, known: &str) -> bool {
+    let length = word.chars().count();
+    let allowed = if length >= TWO_TYPOS_FROM {
+        2
+    } else if length >= ONE_TYPO_FROM {
+        1
+    } else {
+        0
+    };
+    let distance = strsim::damerau_levenshtein(word, known);
+    distance > 0 && distance <= allowed
+}
+
+/// Marks of a highlight, as the database writes them around a match: characters that escaping leaves alone and
+/// text hardly ever holds; `mark` turns them into `<mark>` elements.
+pub const MARK_START: &str = "\u{2}";
+pub const MARK_STOP: &str = "\u{3}";
+
+/// Stand-ins for `<`, `>` and `&` while the database highlights a text (it would read them as HTML): characters
+/// of Unicode's private use area, which `mark` turns back into the escaped characters.
+pub const LESS_THAN: char = '\u{E000}';
+pub const GREATER_THAN: char = '\u{E001}';
+pub const AMPERSAND: char = '\u{E002}';
+
+/// HTML-escapes `text` (stand-ins included) and turns the database's match marks into balanced `<mark>`
+/// elements.
+pub fn mark(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut open = false;
+    for c in text.chars() {
+        match c {
+            '\u{2}' if !open => {
+                out.push_str("<mark>");
+                open = true;
+            }
+            '\u{3}' if open => {
+                out.push_str("</mark>");
+                open = false;
+            }
+            '\u{2}' | '\u{3}' => {}
+            '&' | AMPERSAND => out.push_str("&amp;"),
+            '<' | LESS_THAN => out.push_str("&lt;"),
+            '>' | GREATER_THAN => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    if open {
+        out.push_str("</mark>");
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::*;
+
+    fn ts(q: &str) -> Option<String> {
+        Query::parse(q).map(|q| q.exact())
+    }
 
     #[test]
-    fn negation_runs_collapse_and_empty_operators_go() {
+    fn web_search_syntax_becomes_quoted_operands() {
         assert_eq!(
-            normalize("message queues").as_deref(),
-            Some("message queues")
+            ts("message queues ").as_deref(),
+            Some("'message' & 'queues'")
         );
         assert_eq!(
-            normalize("\"exact phrase\" -kafka or sqs").as_deref(),
-            Some("\"exact phrase\" -kafka or sqs")
+            ts("\"exact phrase\" -kafka or sqs ").as_deref(),
+            Some("'exact phrase' & !'kafka' | 'sqs'")
         );
-        assert_eq!(normalize("---kafka").as_deref(), Some("-kafka"));
-        assert_eq!(normalize(&"-".repeat(40)), None);
-        assert_eq!(normalize(&"- ".repeat(40)), None);
-        assert_eq!(normalize("a ------").as_deref(), Some("a"));
         assert_eq!(
-            normalize(&"w ".repeat(100)).map(|q| q.split(' ').count()),
-            Some(32)
+            ts("write-ahead log ").as_deref(),
+            Some("'write-ahead' & 'log'")
         );
+        assert_eq!(
+            ts("node.js http/2, (c++)").as_deref(),
+            Some("'node.js' & 'http/2' & 'c'")
+        );
+        assert_eq!(ts("---kafka").as_deref(), Some("!'kafka'"));
+        assert_eq!(ts("-\"two words\"").as_deref(), Some("!'two words'"));
+        assert_eq!(
+            ts("\"unclosed phrase").as_deref(),
+            Some("'unclosed phrase'")
+        );
+        assert_eq!(ts("\"kafka\"").as_deref(), Some("'kafka'"));
+        assert_eq!(ts("or or kafka or").as_deref(), Some("'kafka'"));
+        assert_eq!(ts("it's O'Reilly").as_deref(), Some("'it s' & 'O Reilly'"));
+    }
+
+    #[test]
+    fn hostile_text_leaves_nothing_or_plain_words() {
+        assert_eq!(ts(&"-".repeat(40)), None);
+        assert_eq!(ts(&"- ".repeat(40)), None);
+        assert_eq!(ts("!!! & | <-> :* ' \\"), None);
+        assert_eq!(ts("a ------").as_deref(), Some("'a'"));
+        assert_eq!(
+            ts("'; DROP TABLE articles; --").as_deref(),
+            Some("'drop' & 'table' & 'articles'")
+        );
+        assert_eq!(ts("a'b\\c<d>e\"f").as_deref(), Some("'a b c d e' & 'f'"));
+        assert_eq!(ts("x:*A&!y").as_deref(), Some("'x:*A&!y'"));
+        let many = Query::parse(&"w ".repeat(100)).map(|q| q.terms.len());
+        assert_eq!(many, Some(MAX_TERMS));
+    }
+
+    #[test]
+    fn the_last_word_typed_is_a_prefix() {
+        assert_eq!(
+            ts("consistent hash").as_deref(),
+            Some("'consistent' & 'hash':*")
+        );
+        assert_eq!(
+            ts("consistent hash ").as_deref(),
+            Some("'consistent' & 'hash'")
+        );
+        assert_eq!(ts("c").as_deref(), Some("'c'"));
+        assert_eq!(ts("-kafka").as_deref(), Some("!'kafka'"));
+        assert_eq!(ts("\"raft lead\"").as_deref(), Some("'raft lead'"));
+    }
+
+    #[test]
+    fn corrections_widen_words_but_not_exclusions() {
+        let q = Query::parse("kuberntes -kafak operator ").expect("query");
+        assert_eq!(q.correctable(), ["kuberntes", "operator"]);
+        let mut c = Corrections::new();
+        c.insert("kuberntes".into(), vec!["kubernetes".into()]);
+        c.insert("kafak".into(), vec!["kafka".into()]);
+        assert_eq!(
+            q.tsquery(&c),
+            "('kuberntes' | 'kubernetes') & !'kafak' & 'operator'"
+        );
+        assert_eq!(q.ranked(&c), "('kuberntes' | 'kubernetes') & 'operator'");
+        assert_eq!(q.any(&c), "('kuberntes' | 'kubernetes') | 'operator'");
+        assert_eq!(
+            q.corrected(&c).as_deref(),
+            Some("kubernetes -kafak operator")
+        );
+        assert_eq!(q.corrected(&Corrections::new()), None);
+    }
+
+    #[test]
+    fn stems_open_each_wanted_word() {
+        let q =
+            Query::parse("Hashing consistent -kafka \"write-ahead log\" kuberntes").expect("query");
+        let mut c = Corrections::new();
+        c.insert("kuberntes".into(), vec!["kubernetes".into()]);
+        assert_eq!(
+            q.stems(&c),
+            ["ahea", "consist", "hash", "kubern", "kuberne", "log", "writ"]
+        );
+    }
+
+    #[test]
+    fn together_and_suggestion() {
+        let q = Query::parse("consistent hash").expect("query");
+        assert_eq!(q.together().as_deref(), Some("('consistent' <-> 'hash':*)"));
+        assert_eq!(
+            q.suggestion().as_deref(),
+            Some("'consistent':A & 'hash':*A")
+        );
+        assert_eq!(
+            Query::parse("kafka or sqs").and_then(|q| q.together()),
+            None
+        );
+        assert_eq!(Query::parse("kafka").and_then(|q| q.together()), None);
+    }
+
+    #[test]
+    fn typo_distance_grows_with_length() {
+        assert!(is_correction("postgrse", "postgres"));
+        assert!(is_correction("idempotnet", "idempotent"));
+        assert!(is_correction("kuberntes", "kubernetes"));
+        assert!(!is_correction("cache", "cache"));
+        assert!(!is_correction("cahce", "chance"));
+        assert!(!is_correction("node", "nods"));
+        assert!(is_correction("consistnet", "consistent"));
+        assert!(!is_correction("postgres", "progress"));
+    }
+
+    #[test]
+    fn marks_are_balanced_and_text_escaped() {
+        assert_eq!(
+            mark("Escaping \u{2}<script>\u{3} & friends"),
+            "Escaping <mark>&lt;script&gt;</mark> &amp; friends"
+        );
+        assert_eq!(mark("\u{3}a\u{2}b\u{2}c"), "a<mark>bc</mark>");
+        assert_eq!(mark("\"x\" 'y'"), "&quot;x&quot; &#39;y&#39;");
+        assert_eq!(mark("\u{E000}b\u{E001} \u{E002}"), "&lt;b&gt; &amp;");
     }
 }

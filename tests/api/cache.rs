@@ -1,46 +1,13 @@
 //! The response cache: hits, and every way it is invalidated (a local write, another instance's write, plain SQL,
 //! a scheduled article's time, a lost listener connection).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::http::Method;
 use diesel::RunQueryDsl;
 use serde_json::json;
 
-use crate::helpers::{bearer, slugs, TestApp};
-
-/// Waits until the cache's listener is connected and settled: the same request is then a hit. (Notifications of
-/// writes made just before the listener connected may still arrive and empty the cache once.)
-async fn until_live(app: &TestApp, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.get(path).await.header("x-cache") != Some("hit") {
-        assert!(
-            Instant::now() < deadline,
-            "the response cache never went live"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Polls `path` until `check` holds; returns how long it took.
-async fn eventually(
-    app: &TestApp,
-    path: &str,
-    check: impl Fn(&serde_json::Value) -> bool,
-) -> Duration {
-    let started = Instant::now();
-    loop {
-        let doc = app.get(path).await.json();
-        if check(&doc) {
-            return started.elapsed();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{path} stayed stale: {doc}"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(2)).await;
-    }
-}
+use crate::helpers::{bearer, eventually, slugs, until_live, TestApp};
 
 #[actix_web::test]
 async fn public_gets_are_served_from_memory_and_token_reads_bypass_it() {

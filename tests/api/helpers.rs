@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::header::HeaderMap;
@@ -565,4 +566,37 @@ pub fn slugs(listing: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["slug"].as_str().expect("slug").to_owned())
         .collect()
+}
+
+/// Waits until the cache's listener is connected and settled: the same request is then a hit. (Notifications of
+/// writes made just before the listener connected may still arrive and empty the cache once.)
+pub async fn until_live(app: &TestApp, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.get(path).await.header("x-cache") != Some("hit") {
+        assert!(
+            Instant::now() < deadline,
+            "the response cache never went live"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Polls `path` until `check` holds; returns how long it took.
+pub async fn eventually(
+    app: &TestApp,
+    path: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let doc = app.get(path).await.json();
+        if check(&doc) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{path} stayed stale: {doc}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(2)).await;
+    }
 }

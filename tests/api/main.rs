@@ -18,6 +18,7 @@ mod ops;
 mod probe;
 mod proxies;
 mod schema;
+mod search;
 mod shutdown;
 mod tags;
 mod tokens;

@@ -27,17 +27,19 @@ async fn schema_rs_matches_the_migrations() {
         article_tags,
         articles,
         authors,
+        search_words,
         tags
     );
 
-    // And the database has no column schema.rs forgets (articles.search is read through SQL only).
+    // And the database has no column schema.rs forgets (articles.search and articles.head are read through SQL only).
     let count = |table: &str| -> i64 {
         diesel::dsl::sql_query("SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1")
             .bind::<diesel::sql_types::Text, _>(table)
             .execute(&mut app.db())
             .expect("columns") as i64
     };
-    assert_eq!(count("articles"), 19 + 1);
+    assert_eq!(count("articles"), 19 + 2);
+    assert_eq!(count("search_words"), 1);
     assert_eq!(count("instance_secrets"), 2);
     assert_eq!(count("tags"), 7);
     assert_eq!(count("authors"), 9);

@@ -10,7 +10,7 @@ use super::{rfc3339, rfc3339_opt, Links, Meta};
 use crate::domain::article::ReadStatus;
 pub use crate::domain::article::{CoverImage, Seo};
 use crate::domain::markdown::TocEntry;
-use crate::store::articles::{ArticleRecord, AuthorLink, Neighbour, TagLink};
+use crate::store::articles::{ArticleRecord, AuthorLink, Highlight, Neighbour, TagLink};
 
 /// A tag as an article lists it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
@@ -64,6 +64,28 @@ impl From<Neighbour> for NeighbourView {
             slug: n.slug,
             title: n.title,
             published_at: n.published_at,
+        }
+    }
+}
+
+/// Where a search result matched: HTML-escaped text (safe to insert as HTML) with `<mark>` around the words that
+/// matched, typo corrections and prefixes included.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"title": "<mark>Consistent</mark> hashing &amp; friends",
+    "body": "A ring of virtual nodes keeps <mark>consistent</mark> placement … when a node leaves, only its keys move"}))]
+pub struct HighlightView {
+    /// The whole title.
+    pub title: String,
+    /// Up to two fragments of the body around its best matches, joined by ` … ` (the body's opening when only
+    /// the title or summary matched).
+    pub body: String,
+}
+
+impl From<Highlight> for HighlightView {
+    fn from(h: Highlight) -> Self {
+        HighlightView {
+            title: h.title,
+            body: h.body,
         }
     }
 }
@@ -150,6 +172,9 @@ pub struct ArticleView {
     /// Detail only: the next older public article.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub older: Option<Option<NeighbourView>>,
+    /// Search results only (`q`): where the article matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<HighlightView>,
 }
 
 impl ArticleView {
@@ -186,6 +211,7 @@ impl ArticleView {
             seo: serde_json::from_value(h.seo).unwrap_or_default(),
             newer: None,
             older: None,
+            highlight: r.highlight.map(HighlightView::from),
         }
     }
 }
@@ -229,6 +255,8 @@ pub struct ArticleCard {
     #[schema(required = true)]
     cover_image: Option<CoverImage>,
     seo: Seo,
+    /// Search results only (`q`).
+    highlight: Option<HighlightView>,
 }
 
 /// An article (or a listing item) requested with `fields`: exactly the named properties, each as in
@@ -263,6 +291,8 @@ pub struct SparseArticle {
     newer: Option<NeighbourView>,
     /// Detail only.
     older: Option<NeighbourView>,
+    /// Search results only (`q`).
+    highlight: Option<HighlightView>,
 }
 
 /// A page of articles requested with `fields`.

@@ -156,10 +156,18 @@ pub fn load_corpus(
             )
             .bind::<Array<diesel::sql_types::Uuid>, _>(&author_ids)
             .execute(conn)?;
+            // The vocabulary of the titles; the bodies' words are added once, below.
+            diesel::sql_query("SELECT folio_note_words(string_agg(title, ' ')) FROM corpus_staging")
+                .execute(conn)?;
             diesel::sql_query("TRUNCATE corpus_staging").execute(conn)?;
             loaded += size;
             progress(loaded);
         }
+        diesel::sql_query(
+            "SELECT folio_note_words(coalesce(content->>'summary', '') || ' ' || left(body_text, 250000)) \
+             FROM corpus_bodies",
+        )
+        .execute(conn)?;
         for index in &rebuilt {
             diesel::sql_query(&index.def).execute(conn)?;
         }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::keyset;
 use super::links;
 use super::row::{ArticleHead, ArticleRecord, Card, Row};
+use super::search;
 use super::shape::Shape;
 use super::totals::{self, Total};
 use super::visibility;
@@ -185,7 +186,11 @@ pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
     let mut all_tags = query.filters.tags_all.clone();
     all_tags.sort();
     all_tags.dedup();
-    let shape = Shape::of(query, &all_tags);
+    let prepared = match &query.filters.q {
+        Some(text) => Some(search::prepare(conn, text, query.visibility)?),
+        None => None,
+    };
+    let shape = Shape::of(query, &all_tags, prepared.as_ref());
     let sort = query.sort;
     let total = totals::total(conn, query, &shape)?;
     let (per_page, cursor) = match &query.window {
@@ -208,6 +213,13 @@ pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
         .map(ArticleRecord::from)
         .collect();
     links::attach(conn, &mut rows, query.include)?;
+    if let Some(prepared) = &prepared {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.head.id).collect();
+        let mut marked = search::highlights(conn, prepared, &ids)?;
+        for row in &mut rows {
+            row.highlight = marked.remove(&row.head.id);
+        }
+    }
     if let Window::Page { .. } = query.window {
         return Ok(Page {
             rows,

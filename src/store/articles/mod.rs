@@ -1,5 +1,5 @@
 //! Articles: typed rows (`row`), the visibility predicate (`visibility`), the listing query (`listing`, made into
-//! SQL in `shape`, with its totals in `totals` and its keyset windows in `keyset`), single reads, neighbours and
+//! SQL in `shape`, with its totals in `totals`, its keyset windows in `keyset` and its search in `search`), single reads, neighbours and
 //! related articles (`read`), the write path (`write`, with tag and author links in `links`), and the bulk loader of
 //! benchmark corpora (`bulk`).
 
@@ -9,6 +9,7 @@ mod links;
 mod listing;
 mod read;
 mod row;
+mod search;
 mod shape;
 mod totals;
 pub mod visibility;
@@ -18,5 +19,6 @@ pub use bulk::{load_corpus, Corpus, CorpusArticle};
 pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Window};
 pub use read::{get, id_of, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
+pub use search::{suggest, Highlight, Suggestion, BODY_CANDIDATES, HEAD_CANDIDATES};
 pub use totals::{Total, COUNT_CAP};
 pub use write::{create, delete, put, update_with, Outcome, Precondition};

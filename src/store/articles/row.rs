@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::search::Highlight;
 use crate::db::schema::articles;
 use crate::domain::article::{ArticleWrite, Status};
 
@@ -65,6 +66,8 @@ pub struct ArticleRecord {
     pub authors: Vec<AuthorLink>,
     /// The full-text rank, when sorting by relevance.
     pub rank: Option<f32>,
+    /// Where a search matched, in a search's results.
+    pub highlight: Option<Highlight>,
 }
 
 /// `ArticleHead`'s columns as SQL, for hand-written reads (a unit test holds it to the struct).
@@ -111,6 +114,7 @@ impl ArticleRecord {
             tags: Vec::new(),
             authors: Vec::new(),
             rank: None,
+            highlight: None,
         }
     }
 }

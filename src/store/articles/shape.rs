@@ -6,14 +6,12 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use super::keyset;
 use super::listing::{ListQuery, Sort};
 use super::row::HEAD_COLUMNS;
+use super::search::{self, Prepared, BODY_CANDIDATES, HEAD_CANDIDATES};
 use super::totals::COUNT_CAP;
 use super::visibility;
 use crate::domain::cursor::{Cursor, Direction};
 use crate::store::sql::Sql;
 use crate::store::Result;
-
-/// The opening of the relevance rank; the search text is bound after it, then `))` closes it.
-const RANK_OPEN: &str = "ts_rank(articles.search, websearch_to_tsquery('english', ";
 
 /// How many tags of `tag_all` get a lookup of their own; the others share one clause (each lookup is a join the
 /// planner orders: 8 of them cost 28 ms of planning).
@@ -38,11 +36,17 @@ pub(super) struct Shape<'a> {
     driver: Driver<'a>,
     /// What the view admits, said of a link (`l`): set whenever the driver is a timeline.
     link_visible: String,
+    /// The search, made ready (`q`).
+    search: Option<&'a Prepared>,
 }
 
 impl<'a> Shape<'a> {
-    /// `all_tags` is the query's `tags_all`, sorted and without repeats.
-    pub(super) fn of(q: &'a ListQuery, all_tags: &'a [String]) -> Shape<'a> {
+    /// `all_tags` is the query's `tags_all`, sorted and without repeats; `search` is its `q`, prepared.
+    pub(super) fn of(
+        q: &'a ListQuery,
+        all_tags: &'a [String],
+        search: Option<&'a Prepared>,
+    ) -> Shape<'a> {
         let f = &q.filters;
         let by_time = matches!(q.sort, Sort::PublishedDesc | Sort::PublishedAsc);
         let link_visible = visibility::link_predicate(q.visibility, "l").filter(|_| by_time);
@@ -62,6 +66,7 @@ impl<'a> Shape<'a> {
             all_tags,
             driver,
             link_visible: link_visible.unwrap_or_default(),
+            search,
         }
     }
 
@@ -87,28 +92,37 @@ impl<'a> Shape<'a> {
         }
     }
 
-    fn search(&self) -> String {
-        self.q.filters.q.clone().unwrap_or_default()
-    }
-
     /// The sort key's expression.
     fn key(&self, sql: &mut Sql) {
         match self.q.sort {
-            Sort::PublishedDesc | Sort::PublishedAsc => sql.push(match self.driver {
-                Driver::Articles => visibility::published_key(self.q.visibility),
-                Driver::Tag(_) | Driver::Author(_) => "l.listed_at",
-            }),
-            Sort::UpdatedDesc => sql.push("articles.updated_at"),
-            Sort::Title => sql.push("articles.title"),
-            Sort::Relevance => sql
-                .push(RANK_OPEN)
-                .bind::<Text, _>(self.search())
-                .push("))"),
-        };
+            Sort::PublishedDesc | Sort::PublishedAsc => {
+                sql.push(match self.driver {
+                    Driver::Articles => visibility::published_key(self.q.visibility),
+                    Driver::Tag(_) | Driver::Author(_) => "l.listed_at",
+                });
+            }
+            Sort::UpdatedDesc => {
+                sql.push("articles.updated_at");
+            }
+            Sort::Title => {
+                sql.push("articles.title");
+            }
+            Sort::Relevance => match self.search {
+                Some(search) => search.score(sql),
+                None => {
+                    sql.push("0::real");
+                }
+            },
+        }
     }
 
     /// `FROM … WHERE …`: the driver, the visibility and every filter.
     fn source(&self, sql: &mut Sql) {
+        self.source_on(sql, "articles.search");
+    }
+
+    /// `source`, with the search tested on `vector` (the whole text's, or the title and summary's).
+    fn source_on(&self, sql: &mut Sql, vector: &str) {
         let v = self.q.visibility;
         let f = &self.q.filters;
         let id = self.id();
@@ -207,10 +221,8 @@ impl<'a> Shape<'a> {
             }
             None => {}
         }
-        if let Some(text) = &f.q {
-            sql.push(" AND articles.search @@ websearch_to_tsquery('english', ")
-                .bind::<Text, _>(text.clone())
-                .push(")");
+        if let Some(search) = self.search {
+            search.filter(sql, vector);
         }
         if let Some(after) = f.published_after {
             sql.push(&format!(" AND {} >= ", self.published_column()))
@@ -277,27 +289,46 @@ impl<'a> Shape<'a> {
     ) -> Result<()> {
         let id = self.id();
         let relevance = self.q.sort == Sort::Relevance;
-        sql.push(&format!("SELECT {id} AS id, "));
-        if relevance {
-            self.key(sql);
-        } else {
-            sql.push("NULL::real");
-        }
-        sql.push(" AS rank");
-        self.source(sql);
-        if let Some(c) = cursor {
-            sql.push(" AND ");
-            keyset::after(sql, self.q.sort, c, |s| self.key(s), id)?;
-        }
         let dir = self.direction(cursor);
-        sql.push(" ORDER BY ");
         if relevance {
-            sql.push("rank");
-        } else {
+            // The bounded candidates (see `search`), each walk stopping at its limit, then ranked.
+            sql.push("SELECT articles.id AS id, ");
             self.key(sql);
+            sql.push(" AS rank FROM (");
+            let newest = visibility::published_key(self.q.visibility);
+            for (i, (vector, n)) in [
+                ("articles.head", HEAD_CANDIDATES),
+                ("articles.search", BODY_CANDIDATES),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if i > 0 {
+                    sql.push(" UNION ");
+                }
+                sql.push("(SELECT articles.id");
+                self.source_on(sql, vector);
+                search::newest(sql, newest, n);
+                sql.push(")");
+            }
+            sql.push(") c JOIN articles ON articles.id = c.id");
+            if let Some(c) = cursor {
+                sql.push(" WHERE ");
+                keyset::after(sql, self.q.sort, c, |s| self.key(s), "articles.id")?;
+            }
+            sql.push(&format!(" ORDER BY rank{dir}, articles.id{dir} LIMIT "));
+        } else {
+            sql.push(&format!("SELECT {id} AS id, NULL::real AS rank"));
+            self.source(sql);
+            if let Some(c) = cursor {
+                sql.push(" AND ");
+                keyset::after(sql, self.q.sort, c, |s| self.key(s), id)?;
+            }
+            sql.push(" ORDER BY ");
+            self.key(sql);
+            sql.push(&format!("{dir}, {id}{dir} LIMIT "));
         }
-        sql.push(&format!("{dir}, {id}{dir} LIMIT "))
-            .bind::<BigInt, _>(limit);
+        sql.bind::<BigInt, _>(limit);
         if offset > 0 {
             sql.push(" OFFSET ").bind::<BigInt, _>(offset);
         }

@@ -1,0 +1,376 @@
+//! Search's part of a listing: the query made ready for SQL (typo corrections looked up in the vocabulary), the
+//! bounded candidates a relevance ranking reads, its score, and the highlights of a page.
+//!
+//! Ranking reads each candidate's vector, so its cost grows with the candidates, not with the blog: a relevance
+//! search ranks the newest `HEAD_CANDIDATES` matches in titles and summaries and the newest `BODY_CANDIDATES`
+//! matches anywhere. Below those numbers of matches (any specific query) the ranking is exact; above them (a word
+//! on every page of a large blog) it is the best of the newest, which is what a reader of a blog expects anyway.
+//!
+//! Finding matches has two ways, and a wrong choice costs seconds at a million articles: the full-text index
+//! answers every match at once (cheap for a rare word, ruinous for a word on every page: 1,000,000 rows to fetch),
+//! while a walk of the timeline tests each row in order and stops at the page (cheap for a common word, ruinous for
+//! a rare one). PostgreSQL's planner picks from its estimate of the matches, which it cannot make for a prefix
+//! (it assumes 2%) nor for a negation of a common word, so it walked 222,000 rows for `777` as you type. `Way`
+//! makes the choice here from a measure, not an estimate: how many of the newest `PROBE_ROWS` visible articles
+//! match; and it writes the choice into the SQL, so that the planner cannot take the other.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
+use uuid::Uuid;
+
+use super::visibility;
+use crate::domain::article::Visibility;
+use crate::domain::search::{self, Corrections, Query};
+use crate::store::sql::Sql;
+
+/// How many of the newest title and summary matches a relevance ranking reads.
+pub const HEAD_CANDIDATES: i64 = 200;
+/// How many of the newest matches anywhere a relevance ranking reads.
+pub const BODY_CANDIDATES: i64 = 1000;
+/// At most this many corrections per typed word.
+const CORRECTIONS_EACH: usize = 3;
+
+/// Weights of the vector's parts, as `ts_rank` takes them: body (C) 0.2, summary (B) 0.4, title (A) 1.0.
+const WEIGHTS: &str = "'{0.1, 0.2, 0.4, 1.0}'";
+/// A match found only through a typo counts this much of an exact one.
+const TYPO_FACTOR: &str = "0.3";
+/// The words of a query together (as a phrase) count this many times more than scattered.
+const TOGETHER_FACTOR: &str = "2";
+
+/// How a statement finds the matches of a vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Way {
+    /// Test each row where the statement reads anyway (a timeline walk): the full-text index is kept out.
+    Walk,
+    /// Ask the full-text index for every match first (at most `lookup_cap`), then read those rows only.
+    Lookup,
+}
+
+/// Above this many estimated matches, walking is cheaper than looking up: a walk for `BODY_CANDIDATES` matches
+/// reads about `BODY_CANDIDATES * rows / matches` rows, a lookup reads `matches` rows, and each costs about the
+/// same per row; they meet at the square root of `BODY_CANDIDATES * rows`.
+fn walk_from(rows: f64) -> f64 {
+    (BODY_CANDIDATES as f64 * rows.max(1.0)).sqrt()
+}
+
+/// A search made ready for SQL.
+#[derive(Debug, Clone)]
+pub(super) struct Prepared {
+    /// The `to_tsquery` text every match satisfies (empty when nothing searchable is left: it matches nothing).
+    pub matching: String,
+    /// How the whole text's vector (`search`) and the title and summary's (`head`) find their matches.
+    search_way: Way,
+    head_way: Way,
+    /// The most rows a lookup reads (four times the walk threshold): bounded when an estimate was far off.
+    lookup_cap: i64,
+    /// The wanted terms alone (what the rank measures).
+    ranked: String,
+    /// Any wanted term (what a highlight marks).
+    any: String,
+    /// The openings of the wanted words and their corrections, lower case: where a highlight's window goes.
+    stems: Vec<String>,
+    /// Without corrections, when corrections widened `matching`.
+    exact: Option<String>,
+    together: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Known {
+    #[diesel(sql_type = Text)]
+    typed: String,
+    #[diesel(sql_type = Text)]
+    known: String,
+}
+
+/// Parses `text` and looks up the corrections of its longer words: one statement, a trigram index lookup each.
+pub(super) fn prepare(
+    conn: &mut PgConnection,
+    text: &str,
+    visibility: Visibility,
+) -> QueryResult<Prepared> {
+    let Some(query) = Query::parse(text) else {
+        return Ok(Prepared {
+            matching: String::new(),
+            search_way: Way::Lookup,
+            head_way: Way::Lookup,
+            lookup_cap: 0,
+            ranked: String::new(),
+            any: String::new(),
+            stems: Vec::new(),
+            exact: None,
+            together: None,
+        });
+    };
+    let corrections = corrections(conn, &query)?;
+    let matching = query.tsquery(&corrections);
+    let exact = query.exact();
+    let rows = table_rows(conn)?;
+    let threshold = walk_from(rows);
+    // Below the threshold's worth of articles, every search is a cheap lookup: no probe.
+    let way = |conn: &mut PgConnection, vector: &str| -> QueryResult<Way> {
+        Ok(
+            if rows > threshold && probe(conn, vector, &matching, visibility)? * rows > threshold {
+                Way::Walk
+            } else {
+                Way::Lookup
+            },
+        )
+    };
+    let search_way = way(conn, "search")?;
+    // Title and summary matches are among the whole text's: rare there, rarer here.
+    let head_way = match search_way {
+        Way::Lookup => Way::Lookup,
+        Way::Walk => way(conn, "head")?,
+    };
+    Ok(Prepared {
+        search_way,
+        head_way,
+        lookup_cap: (threshold * 4.0) as i64,
+        exact: (exact != matching).then_some(exact),
+        ranked: query.ranked(&corrections),
+        any: query.any(&corrections),
+        stems: query.stems(&corrections),
+        matching,
+        together: query.together(),
+    })
+}
+
+#[derive(QueryableByName)]
+struct Rows {
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    n: f64,
+}
+
+/// How many of the newest articles a probe tests.
+const PROBE_ROWS: i64 = 500;
+
+/// The articles table's size as the statistics know it.
+fn table_rows(conn: &mut PgConnection) -> QueryResult<f64> {
+    let Rows { n } = diesel::sql_query(
+        "SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'articles'::regclass",
+    )
+    .get_result(conn)?;
+    Ok(n)
+}
+
+/// The share of the newest `PROBE_ROWS` articles that `visibility` admits whose `vector` matches `tsquery`.
+fn probe(
+    conn: &mut PgConnection,
+    vector: &str,
+    tsquery: &str,
+    visibility: Visibility,
+) -> QueryResult<f64> {
+    let Rows { n } = diesel::sql_query(format!(
+        "SELECT count(*)::float8 / {PROBE_ROWS} AS n FROM (SELECT articles.{vector} AS v FROM articles WHERE {} \
+         ORDER BY {} DESC LIMIT {PROBE_ROWS}) p WHERE p.v @@ to_tsquery('english', $1)",
+        visibility::predicate(visibility),
+        visibility::published_key(visibility),
+    ))
+    .bind::<Text, _>(tsquery)
+    .get_result(conn)?;
+    Ok(n)
+}
+
+fn corrections(conn: &mut PgConnection, query: &Query) -> QueryResult<Corrections> {
+    let typed: Vec<String> = query.correctable().into_iter().map(str::to_owned).collect();
+    if typed.is_empty() {
+        return Ok(Corrections::new());
+    }
+    let found: Vec<Known> = diesel::sql_query(
+        "SELECT q.typed, w.word AS known FROM unnest($1::text[]) AS q(typed) CROSS JOIN LATERAL \
+         (SELECT word FROM search_words WHERE word % q.typed AND word <> q.typed \
+          ORDER BY similarity(word, q.typed) DESC, word LIMIT 10) w",
+    )
+    .bind::<Array<Text>, _>(typed)
+    .load(conn)?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for Known { typed, known } in found {
+        if search::is_correction(&typed, &known) {
+            let list = out.entry(typed).or_default();
+            if list.len() < CORRECTIONS_EACH {
+                list.push(known);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Prepared {
+    /// ` AND` the row matches on `vector` (`articles.search` or `articles.head`), found the vector's `Way`.
+    pub(super) fn filter(&self, sql: &mut Sql, vector: &str) {
+        let way = if vector.ends_with("head") {
+            self.head_way
+        } else {
+            self.search_way
+        };
+        match way {
+            // `IS TRUE` hides the test from the full-text index.
+            Way::Walk => sql
+                .push(&format!(" AND ({vector} @@ to_tsquery('english', "))
+                .bind::<Text, _>(self.matching.clone())
+                .push(")) IS TRUE"),
+            // An init plan: the index's matches once, then those rows by their place in the table (a TID scan:
+            // one statement, one snapshot, so the places are the rows').
+            Way::Lookup => sql
+                .push(&format!(
+                    " AND articles.ctid = ANY(ARRAY(SELECT m.ctid FROM articles m WHERE m.{} @@ to_tsquery('english', ",
+                    vector.trim_start_matches("articles.")
+                ))
+                .bind::<Text, _>(self.matching.clone())
+                .push(") LIMIT ")
+                .bind::<BigInt, _>(self.lookup_cap)
+                .push("))"),
+        };
+    }
+
+    /// The relevance of the current `articles` row, as a `real`.
+    pub(super) fn score(&self, sql: &mut Sql) {
+        sql.push(&format!(
+            "(ts_rank({WEIGHTS}, articles.search, to_tsquery('english', "
+        ))
+        .bind::<Text, _>(self.ranked.clone())
+        .push("), 1)");
+        if let Some(exact) = &self.exact {
+            sql.push(" * CASE WHEN articles.search @@ to_tsquery('english', ")
+                .bind::<Text, _>(exact.clone())
+                .push(&format!(") THEN 1 ELSE {TYPO_FACTOR} END"));
+        }
+        if let Some(together) = &self.together {
+            sql.push(" * CASE WHEN articles.search @@ to_tsquery('english', ")
+                .bind::<Text, _>(together.clone())
+                .push(&format!(") THEN {TOGETHER_FACTOR} ELSE 1 END"));
+        }
+        sql.push(")::real");
+    }
+}
+
+/// Limits one candidate walk: its newest `n` rows by `key`.
+pub(super) fn newest(sql: &mut Sql, key: &str, n: i64) {
+    sql.push(&format!(" ORDER BY {key} DESC LIMIT "))
+        .bind::<BigInt, _>(n);
+}
+
+/// Where a result matched, HTML-escaped, with `<mark>` around the matched words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    /// The whole title.
+    pub title: String,
+    /// Up to two fragments of the body around its best matches (its opening when only the title matched).
+    pub body: String,
+}
+
+#[derive(QueryableByName)]
+struct Marked {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+}
+
+/// `column` with `<`, `>` and `&` swapped for characters of `domain::search::mark`: `ts_headline` reads text as
+/// HTML and would drop what looks like a tag (`<script>` in a title is text, and must be shown).
+fn as_text(column: &str) -> String {
+    format!(
+        "translate({column}, '<>&', '{}{}{}')",
+        search::LESS_THAN,
+        search::GREATER_THAN,
+        search::AMPERSAND
+    )
+}
+
+/// The options of `ts_headline`, with the marks `domain::search::mark` turns into elements.
+fn headline_options(rest: &str) -> String {
+    format!(
+        "StartSel=\"{}\", StopSel=\"{}\", {rest}",
+        search::MARK_START,
+        search::MARK_STOP
+    )
+}
+
+/// The highlights of `ids` for the search `prepared`. A headline parses all the text it is given (2.5 ms for a
+/// body of 1,500 words), so the body's is given a window of `HIGHLIGHT_WINDOW` characters around the first place
+/// where a searched word's stem appears (its opening when none does).
+pub(super) fn highlights(
+    conn: &mut PgConnection,
+    prepared: &Prepared,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Highlight>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<Marked> = diesel::sql_query(format!(
+        "SELECT a.id, ts_headline('english', {}, q, '{}') AS title, ts_headline('english', {}, q, '{}') AS body \
+         FROM articles a CROSS JOIN LATERAL (SELECT coalesce(min(nullif(strpos(lower(left(a.body_text, \
+         {HIGHLIGHT_TEXT})), w), 0)), 1) AS at FROM unnest($3::text[]) w) p, to_tsquery('english', $1) q \
+         WHERE a.id = ANY($2)",
+        as_text("a.title"),
+        headline_options("HighlightAll=true"),
+        as_text(&format!(
+            "substr(a.body_text, greatest(1, p.at - {}), {HIGHLIGHT_WINDOW})",
+            HIGHLIGHT_WINDOW / 3
+        )),
+        headline_options("MaxFragments=2, MaxWords=18, MinWords=8, FragmentDelimiter=\" … \"")
+    ))
+    .bind::<Text, _>(prepared.any.clone())
+    .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<Array<Text>, _>(prepared.stems.clone())
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            (
+                m.id,
+                Highlight {
+                    title: search::mark(&m.title),
+                    body: search::mark(&m.body),
+                },
+            )
+        })
+        .collect())
+}
+
+/// How many characters of a body a highlight's window holds.
+const HIGHLIGHT_WINDOW: i64 = 400;
+
+/// How much of a body a highlight looks through for a searched word.
+const HIGHLIGHT_TEXT: i64 = 20_000;
+
+/// A title for a search box.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Suggestion {
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    /// The title, HTML-escaped, with `<mark>` around the words that matched.
+    #[diesel(sql_type = Text)]
+    pub highlight: String,
+}
+
+/// The newest public articles whose title has every word of `text`, the last one as a prefix. The walk is the
+/// public timeline's (or, for a rare word, the title index's), and it stops at `limit`.
+pub fn suggest(conn: &mut PgConnection, text: &str, limit: i64) -> QueryResult<Vec<Suggestion>> {
+    let Some(query) = Query::parse(text).and_then(|q| q.suggestion()) else {
+        return Ok(Vec::new());
+    };
+    let mut rows: Vec<Suggestion> = diesel::sql_query(format!(
+        "SELECT articles.slug, articles.title, \
+         ts_headline('english', {}, to_tsquery('english', $1), '{}') AS highlight \
+         FROM articles WHERE {} AND articles.head @@ to_tsquery('english', $1) \
+         ORDER BY articles.published_at DESC, articles.id DESC LIMIT $2",
+        as_text("articles.title"),
+        headline_options("HighlightAll=true"),
+        visibility::predicate(Visibility::Public)
+    ))
+    .bind::<Text, _>(query)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    for row in &mut rows {
+        row.highlight = search::mark(&row.highlight);
+    }
+    Ok(rows)
+}
