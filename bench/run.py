@@ -3,7 +3,7 @@
 in the same run.
 
     python3 bench/run.py [--sizes 1000 100000 1000000] [--duration 5] [--connections 32] [--single 15]
-                         [--mixed-before PATH_TO_AN_OLDER_FOLIO]
+                         [--mixed-before PATH_TO_AN_OLDER_FOLIO] [--group all|reads|search]
 
 For each corpus size it uses the database `folio_bench_<N>` (loaded once with `folio seed --corpus N` when it does
 not hold exactly N articles; kept for later runs). One server per size runs with the response cache off
@@ -108,7 +108,8 @@ def wrk(url, duration, connections):
 
 
 def single_ms(url, count):
-    """Median wall time of `count` sequential requests, each on a new connection (curl), after one warm-up."""
+    """Median and slowest wall time of `count` sequential requests, each on a new connection (curl), after one
+    warm-up."""
     times = []
     for i in range(count + 1):
         out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total} %{http_code}", url],
@@ -117,7 +118,7 @@ def single_ms(url, count):
             sys.exit(f"{url} answered {out[1]}")
         if i:
             times.append(float(out[0]) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), max(times)
 
 
 def rss_mib(pid):
@@ -125,28 +126,45 @@ def rss_mib(pid):
     return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
 
 
-def endpoints(base, n):
-    """The URLs to measure, the same at every size: the deep cursor is 50 pages of 10 (500 articles) in. Search
-    by common words (every corpus body holds every body word) is not a flat read yet and is left out here."""
-    cursor = ""
-    for _ in range(5):
-        doc = json.loads(get(f"{base}/api/v1/articles?per_page=100&fields=slug&cursor={cursor}"))
-        cursor = doc["meta"]["pagination"]["next_cursor"] or ""
-    middle = f"article-{n // 2}"
-    return [
-        ("list page 1", "/api/v1/articles"),
-        ("list ?page=500", "/api/v1/articles?page=500" if n >= 5000 else "/api/v1/articles?page=50"),
-        ("cursor 50 pages deep", f"/api/v1/articles?cursor={cursor}"),
-        ("tag page", "/api/v1/articles?tag=rust"),
-        ("tag_all=rust,databases", "/api/v1/articles?tag_all=rust,databases"),
-        ("author page", "/api/v1/articles?author=grace"),
-        ("featured", "/api/v1/featured"),
-        ("detail", f"/api/v1/articles/{middle}"),
-        ("related", f"/api/v1/articles/{middle}/related"),
-        ("/tags by count", "/api/v1/tags?sort=-article_count"),
-        ("/authors", "/api/v1/authors"),
-        ("search (rare word)", "/api/v1/articles?q=777"),
+def endpoints(base, n, group):
+    """The URLs to measure, the same at every size: the deep cursor is 50 pages of 10 (500 articles) in. Every
+    corpus body holds every body word (`latency`, `cache`, `consistency`...), so a common word matches every
+    article: the worst case of a search; `latency -cache` matches none, after reading two lists of every article;
+    `777` (as typed, a prefix) matches the titles `Article 777...`, about 0.1% of any corpus."""
+    reads, search = [], [
+        ("search: common word", "/api/v1/articles?q=latency%20"),
+        ("search: two words", "/api/v1/articles?q=latency%20cache%20"),
+        ("search: phrase", "/api/v1/articles?q=%22latency%20cache%22"),
+        ("search: negation", "/api/v1/articles?q=latency%20-cache"),
+        ("search: typo", "/api/v1/articles?q=latncy%20"),
+        ("search: typos, two words", "/api/v1/articles?q=consistnecy%20replcia%20"),
+        ("search: as you type", "/api/v1/articles?q=consis"),
+        ("search: common word, by date", "/api/v1/articles?q=latency%20&sort=-published_at"),
+        ("search: rare word", "/api/v1/articles?q=777%20"),
+        ("search: rare prefix", "/api/v1/articles?q=777"),
+        ("suggest", "/api/v1/search/suggest?q=consis"),
+        ("suggest: two words", "/api/v1/search/suggest?q=latency%20thr"),
     ]
+    if group in ("all", "reads"):
+        cursor = ""
+        for _ in range(5):
+            doc = json.loads(get(f"{base}/api/v1/articles?per_page=100&fields=slug&cursor={cursor}"))
+            cursor = doc["meta"]["pagination"]["next_cursor"] or ""
+        middle = f"article-{n // 2}"
+        reads = [
+            ("list page 1", "/api/v1/articles"),
+            ("list ?page=500", "/api/v1/articles?page=500" if n >= 5000 else "/api/v1/articles?page=50"),
+            ("cursor 50 pages deep", f"/api/v1/articles?cursor={cursor}"),
+            ("tag page", "/api/v1/articles?tag=rust"),
+            ("tag_all=rust,databases", "/api/v1/articles?tag_all=rust,databases"),
+            ("author page", "/api/v1/articles?author=grace"),
+            ("featured", "/api/v1/featured"),
+            ("detail", f"/api/v1/articles/{middle}"),
+            ("related", f"/api/v1/articles/{middle}/related"),
+            ("/tags by count", "/api/v1/tags?sort=-article_count"),
+            ("/authors", "/api/v1/authors"),
+        ]
+    return reads + (search if group in ("all", "search") else [])
 
 
 class Server:
@@ -246,6 +264,8 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--single", type=int, default=15)
     ap.add_argument("--mixed-before", help="an older folio binary to compare the mixed run with")
+    ap.add_argument("--group", choices=["all", "reads", "search"], default="all",
+                    help="which endpoints: every one, the listings and single reads, or search and suggest")
     args = ap.parse_args()
     for tool in ("wrk", "curl"):
         if not shutil.which(tool):
@@ -269,13 +289,13 @@ def main():
     on = {n: Server(folio, dbs[n], BASE_PORT + 2 * i + 1, True) for i, n in enumerate(sizes)}
     rows = []
     try:
-        urls = {n: endpoints(off[n].base, n) for n in sizes}
+        urls = {n: endpoints(off[n].base, n, args.group) for n in sizes}
         for e, (name, _) in enumerate(urls[sizes[0]]):
             row = {"name": name, "single": {}, "off": {}, "on": {}, "bytes": {}}
             for n in sizes:
                 path = urls[n][e][1]
                 row["bytes"][n] = len(get(off[n].base + path))
-                row["single"][n] = single_ms(off[n].base + path, args.single)
+                row["single"][n], row.setdefault("slowest", {})[n] = single_ms(off[n].base + path, args.single)
             for n in sizes:
                 row["off"][n] = wrk(off[n].base + urls[n][e][1], args.duration, args.connections)
             for n in sizes:
@@ -304,17 +324,20 @@ def main():
            f"req/s, p50, p99 = wrk -t2 -c{args.connections} -d{args.duration}s. Ceiling = bare actix-web, body of the "
            f"{k(last)} response's size, same run. {k(last)}÷{k(first)} = the {k(last)} figure over the {k(first)} one "
            f"(time for single, req/s for load).", "",
-           "| endpoint | " + " | ".join(f"single ms {k(n)}" for n in sizes) + f" | single {k(last)}÷{k(first)} | "
-           + " | ".join(f"req/s {k(n)}" for n in sizes) + f" | req/s {k(last)}÷{k(first)} | p99 ms {k(last)} | "
+           "| endpoint | " + " | ".join(f"single ms {k(n)}" for n in sizes) + f" | single slowest ms {k(last)} | "
+           f"single {k(last)}÷{k(first)} | "
+           + " | ".join(f"req/s {k(n)}" for n in sizes) + f" | req/s {k(last)}÷{k(first)} | p50 ms {k(last)} | "
+           f"p99 ms {k(last)} | "
            f"ceiling req/s | uncached {k(last)} ÷ ceiling | cached req/s {k(last)} | cached ÷ ceiling |",
-           "|---|" + "---:|" * (2 * len(sizes) + 8)]
+           "|---|" + "---:|" * (2 * len(sizes) + 10)]
     for r in rows:
         bad = " ⚠" if any(r[m][n]["non2xx"] for m in ("off", "on") for n in sizes) else ""
         out.append(
             f"| {r['name']}{bad} | " + " | ".join(f"{r['single'][n]:.2f}" for n in sizes)
-            + f" | {r['single'][last] / r['single'][first]:.2f}× | "
+            + f" | {r['slowest'][last]:.1f} | {r['single'][last] / r['single'][first]:.2f}× | "
             + " | ".join(f"{r['off'][n]['rps']:,.0f}" for n in sizes)
-            + f" | {r['off'][last]['rps'] / r['off'][first]['rps']:.2f} | {r['off'][last]['p99']:.1f} | "
+            + f" | {r['off'][last]['rps'] / r['off'][first]['rps']:.2f} | {r['off'][last]['p50']:.1f} | "
+            f"{r['off'][last]['p99']:.1f} | "
             f"{r['ceiling']:,.0f} | {r['off'][last]['rps'] / r['ceiling']:.1%} | {r['on'][last]['rps']:,.0f} | "
             f"{r['on'][last]['rps'] / r['ceiling']:.0%} |")
     out += ["", "| corpus | PUT new, ms | identical re-PUT, ms | server RSS peak, MiB (cache off / on) | database | per 1,000 articles | load time |",

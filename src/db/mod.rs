@@ -36,7 +36,9 @@ pub enum DbError {
 /// JIT compilation (which cost estimates can still trigger) and parallel workers (whose start alone costs several
 /// milliseconds) only add time to them, so both are off. A search of stop words is an empty search, not news for
 /// the log (`client_min_messages`); a typo is looked up among words sharing a fifth of their trigrams (the
-/// extension's default, 0.3, misses a swap inside a five-letter word: `cahce`).
+/// extension's default, 0.3, misses a swap inside a five-letter word: `cahce`). A search's index lookup keeps
+/// the rows it found in a bitmap: past `work_mem` (4 MB by default: about 80,000 scattered rows) the bitmap
+/// keeps pages instead of rows, and every row of those pages is read and tested again.
 #[derive(Debug, Clone, Copy)]
 struct SessionSettings {
     statement_timeout_ms: u32,
@@ -47,7 +49,7 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
         conn.batch_execute(&format!(
             "SET statement_timeout = {}; SET TIME ZONE 'UTC'; SET jit = off; \
              SET max_parallel_workers_per_gather = 0; SET client_min_messages = warning; \
-             SET pg_trgm.similarity_threshold = 0.2",
+             SET pg_trgm.similarity_threshold = 0.2; SET work_mem = '16MB'",
             self.statement_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)

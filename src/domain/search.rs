@@ -42,8 +42,10 @@ struct Term {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     terms: Vec<Term>,
-    /// The last term is a word still being typed.
+    /// The last term is still being typed.
     prefix: bool,
+    /// Known words that the word being typed begins (see `completable`).
+    completions: Vec<String>,
 }
 
 /// The forms of query text a search needs.
@@ -113,7 +115,7 @@ impl Query {
                 other => other,
             };
             if let Some(operand) = operand {
-                last_open = !quoted && matches!(operand, Operand::Word(_)) && rest.is_empty();
+                last_open = !quoted && rest.is_empty();
                 terms.push(Term {
                     operand,
                     negated,
@@ -125,9 +127,42 @@ impl Query {
         let prefix = last_open
             && terms.last().is_some_and(|t| {
                 !t.negated
-                    && matches!(&t.operand, Operand::Word(w) if w.chars().count() >= PREFIX_FROM)
+                    && match &t.operand {
+                        Operand::Word(w) => w.chars().count() >= PREFIX_FROM,
+                        Operand::Text(_) => true,
+                    }
             });
-        (!terms.is_empty()).then_some(Query { terms, prefix })
+        (!terms.is_empty()).then_some(Query {
+            terms,
+            prefix,
+            completions: Vec::new(),
+        })
+    }
+
+    /// Whether a wanted term is more than one plain word (a phrase, `node.js`): the full-text index cannot test
+    /// it, so each row it proposes is read again to check the words' order.
+    pub fn has_phrase(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| !t.negated && matches!(t.operand, Operand::Text(_)))
+    }
+
+    /// The word being typed, when it is long enough to have gone past its stem: a prefix is matched against the
+    /// stored stems, and `paginat` begins no stem (`pagination` is stored as `pagin`), so the known words it
+    /// begins are added to it (`complete`).
+    pub fn completable(&self) -> Option<&str> {
+        match self.terms.last() {
+            Some(Term {
+                operand: Operand::Word(w),
+                ..
+            }) if self.prefix && w.chars().count() >= ONE_TYPO_FROM => Some(w),
+            _ => None,
+        }
+    }
+
+    /// Adds known words that the word being typed begins.
+    pub fn complete(&mut self, words: Vec<String>) {
+        self.completions = words;
     }
 
     /// The words typo tolerance may correct: the wanted single words of 5 letters or more.
@@ -185,8 +220,13 @@ impl Query {
             match &term.operand {
                 Operand::Word(w) => {
                     let prefix = self.prefix && i == last;
-                    let alternatives = corrections.get(w).filter(|_| !term.negated);
-                    let many = alternatives.is_some_and(|a| !a.is_empty());
+                    let completions: &[String] = if prefix { &self.completions } else { &[] };
+                    let typos = corrections.get(w).filter(|_| !term.negated);
+                    let alternatives: Vec<&String> = completions
+                        .iter()
+                        .chain(typos.into_iter().flatten())
+                        .collect();
+                    let many = !alternatives.is_empty();
                     if many {
                         out.push('(');
                     }
@@ -194,7 +234,7 @@ impl Query {
                     if prefix {
                         out.push_str(":*");
                     }
-                    for alternative in alternatives.into_iter().flatten() {
+                    for alternative in alternatives {
                         out.push_str(" | ");
                         quote(&mut out, alternative);
                     }
@@ -202,7 +242,12 @@ impl Query {
                         out.push(')');
                     }
                 }
-                Operand::Text(text) => quote(&mut out, text),
+                Operand::Text(text) => {
+                    quote(&mut out, text);
+                    if self.prefix && i == last {
+                        out.push_str(":*");
+                    }
+                }
             }
         }
         out
@@ -264,26 +309,53 @@ impl Query {
     }
 
     /// A prefix query on the title's words, for suggestions: every wanted term must be in the title, the last
-    /// word as a prefix.
+    /// one as a prefix when it is being typed.
     pub fn suggestion(&self) -> Option<String> {
-        let wanted: Vec<&Term> = self.terms.iter().filter(|t| !t.negated).collect();
+        self.suggestion_of(self.terms.iter().filter(|t| !t.negated).count())
+    }
+
+    /// `suggestion` without the term being typed, when there is one and another before it: the titles of the
+    /// words typed so far while the next one begins with a stop word or a lone letter (`search w`).
+    pub fn suggestion_so_far(&self) -> Option<String> {
+        let wanted = self.terms.iter().filter(|t| !t.negated).count();
+        let last_wanted = self.terms.last().is_some_and(|t| !t.negated);
+        (last_wanted && wanted >= 2)
+            .then(|| self.suggestion_of(wanted - 1))
+            .flatten()
+    }
+
+    fn suggestion_of(&self, n: usize) -> Option<String> {
+        let all = self.terms.iter().filter(|t| !t.negated).count();
+        let wanted: Vec<&Term> = self.terms.iter().filter(|t| !t.negated).take(n).collect();
+        let typing = self.prefix && n == all;
         let mut out = String::new();
         for (i, term) in wanted.iter().enumerate() {
             if i > 0 {
                 out.push_str(" & ");
             }
             match &term.operand {
-                Operand::Word(w) => {
+                Operand::Word(w) if i + 1 == wanted.len() && typing => {
+                    let many = !self.completions.is_empty();
+                    if many {
+                        out.push('(');
+                    }
                     quote(&mut out, w);
-                    let last = i + 1 == wanted.len();
-                    out.push_str(if last && w.chars().count() >= PREFIX_FROM {
-                        ":*A"
-                    } else {
-                        ":A"
-                    });
+                    out.push_str(":*A");
+                    for c in &self.completions {
+                        out.push_str(" | ");
+                        quote(&mut out, c);
+                        out.push_str(":A");
+                    }
+                    if many {
+                        out.push(')');
+                    }
                 }
-                Operand::Text(text) => {
+                Operand::Text(text) if i + 1 == wanted.len() && typing => {
                     quote(&mut out, text);
+                    out.push_str(":*A");
+                }
+                Operand::Word(w) | Operand::Text(w) => {
+                    quote(&mut out, w);
                     out.push_str(":A");
                 }
             }
@@ -423,7 +495,7 @@ mod tests {
         );
         assert_eq!(ts("\"kafka\"").as_deref(), Some("'kafka'"));
         assert_eq!(ts("or or kafka or").as_deref(), Some("'kafka'"));
-        assert_eq!(ts("it's O'Reilly").as_deref(), Some("'it s' & 'O Reilly'"));
+        assert_eq!(ts("it's O'Reilly ").as_deref(), Some("'it s' & 'O Reilly'"));
     }
 
     #[test]
@@ -437,7 +509,7 @@ mod tests {
             Some("'drop' & 'table' & 'articles'")
         );
         assert_eq!(ts("a'b\\c<d>e\"f").as_deref(), Some("'a b c d e' & 'f'"));
-        assert_eq!(ts("x:*A&!y").as_deref(), Some("'x:*A&!y'"));
+        assert_eq!(ts("x:*A&!y").as_deref(), Some("'x:*A&!y':*"));
         let many = Query::parse(&"w ".repeat(100)).map(|q| q.terms.len());
         assert_eq!(many, Some(MAX_TERMS));
     }
@@ -486,6 +558,33 @@ mod tests {
         assert_eq!(
             q.stems(&c),
             ["ahea", "consist", "hash", "kubern", "kuberne", "log", "writ"]
+        );
+    }
+
+    #[test]
+    fn a_word_typed_past_its_stem_is_completed_from_known_words() {
+        let mut q = Query::parse("keyset paginat").expect("query");
+        assert_eq!(q.completable(), Some("paginat"));
+        q.complete(vec!["pagination".into(), "paginated".into()]);
+        assert_eq!(
+            q.exact(),
+            "'keyset' & ('paginat':* | 'pagination' | 'paginated')"
+        );
+        assert_eq!(
+            q.suggestion().as_deref(),
+            Some("'keyset':A & ('paginat':*A | 'pagination':A | 'paginated':A)")
+        );
+        assert_eq!(q.suggestion_so_far().as_deref(), Some("'keyset':A"));
+        assert_eq!(
+            Query::parse("keyset paginat ").and_then(|q| q.completable().map(str::to_owned)),
+            None
+        );
+        assert_eq!(ts("full-t").as_deref(), Some("'full-t':*"));
+        assert_eq!(
+            Query::parse("search full-t")
+                .and_then(|q| q.suggestion())
+                .as_deref(),
+            Some("'search':A & 'full-t':*A")
         );
     }
 

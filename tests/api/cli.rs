@@ -241,6 +241,61 @@ async fn the_corpus_loads_whole_with_counters_indexes_and_search_vectors_as_a_wr
         Some("article-777")
     );
 
+    assert_eq!(
+        count(
+            "SELECT count(*) AS n FROM articles WHERE head IS DISTINCT FROM folio_article_head(title, summary)"
+        ),
+        0,
+        "every title and summary vector is the one a write derives"
+    );
+    assert!(
+        count("SELECT count(*) AS n FROM search_words WHERE word IN ('latency', 'article')") == 2
+    );
+
+    // 1,200 articles is past the walk threshold (about 1,095): a word on every page is found by walking the
+    // timeline, a rare one by the index; both answer the same shapes.
+    let common = app
+        .listing("articles", "q=latency%20&per_page=5&cursor=")
+        .await;
+    assert_eq!(slugs(&common).len(), 5);
+    assert!(common["data"][0]["highlight"]["body"]
+        .as_str()
+        .is_some_and(|b| b.contains("<mark>latency</mark>")));
+    let next = common["meta"]["pagination"]["next_cursor"]
+        .as_str()
+        .expect("next cursor")
+        .to_owned();
+    let second = app
+        .listing(
+            "articles",
+            &format!("q=latency%20&per_page=5&cursor={next}"),
+        )
+        .await;
+    assert_eq!(slugs(&second).len(), 5);
+    assert!(slugs(&second).iter().all(|s| !slugs(&common).contains(s)));
+    let by_date = app
+        .listing("articles", "q=latency%20&sort=-published_at&per_page=2")
+        .await;
+    assert_eq!(slugs(&by_date), ["article-1199", "article-1198"]);
+    assert_eq!(
+        app.listing("articles", "q=latency%20&per_page=1").await["meta"]["pagination"]
+            ["total_exact"],
+        false
+    );
+    assert!(slugs(&app.listing("articles", "q=latency%20-cache").await).is_empty());
+    assert_eq!(
+        slugs(&app.listing("articles", "q=latncy%20&per_page=3").await).len(),
+        3
+    );
+    assert_eq!(
+        slugs(&app.listing("articles", "q=consis&per_page=3").await).len(),
+        3
+    );
+    assert_eq!(
+        slugs(&app.listing("articles", "q=777%20").await),
+        ["article-777"]
+    );
+
     let again = folio(&app, &["seed", "--corpus", "10"]);
     assert!(
         !again.status.success(),

@@ -167,6 +167,29 @@ async fn typos_and_prefixes_find_what_was_meant_and_exact_matches_rank_first() {
     assert_eq!(found(&app, "consis").await, ["hashing"]);
     assert_eq!(found(&app, "consistent has").await, ["hashing"]);
     assert_eq!(found(&app, "consis ").await, Vec::<String>::new());
+    // A word typed past its stem (`pagination` is stored as `pagin`) is completed from known words; a
+    // hyphenated word is a prefix too.
+    article(
+        &app,
+        &w,
+        "keyset",
+        "Keyset pagination, full-text friendly",
+        "Cursors.",
+        7,
+    )
+    .await;
+    for typed in [
+        "pagin",
+        "pagina",
+        "paginat",
+        "paginati",
+        "pagination",
+        "keyset paginat",
+        "full-t",
+        "full-tex",
+    ] {
+        assert_eq!(found(&app, typed).await, ["keyset"], "{typed}");
+    }
     // An excluded word is never widened by typo tolerance.
     assert_eq!(found(&app, "latency -latncy").await, ["latency"]);
 }
@@ -322,6 +345,23 @@ async fn suggestions_complete_titles_as_you_type() {
     );
     let doc = app.get("/api/v1/search/suggest?q=ra&limit=1").await.json();
     assert_eq!(doc["data"][0]["slug"], "raft-log");
+    let doc = app.get("/api/v1/search/suggest?q=consiste").await.json();
+    assert_eq!(
+        doc["data"][0]["slug"], "hashing",
+        "a word typed past its stem"
+    );
+    // A next word begun with a stop word or a lone letter keeps the titles of the words so far.
+    for typed in ["raft w", "raft wi", "raft t"] {
+        let doc = app
+            .get(&format!("/api/v1/search/suggest?q={}", encode(typed)))
+            .await
+            .json();
+        assert_eq!(
+            doc["data"].as_array().map(Vec::len),
+            Some(2),
+            "{typed}: {doc}"
+        );
+    }
     let doc = app.get("/api/v1/search/suggest?q=%22%21%3A*").await.json();
     assert_eq!(doc["data"], json!([]));
 

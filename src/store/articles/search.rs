@@ -26,9 +26,9 @@ use crate::domain::search::{self, Corrections, Query};
 use crate::store::sql::Sql;
 
 /// How many of the newest title and summary matches a relevance ranking reads.
-pub const HEAD_CANDIDATES: i64 = 200;
+pub const HEAD_CANDIDATES: i64 = 100;
 /// How many of the newest matches anywhere a relevance ranking reads.
-pub const BODY_CANDIDATES: i64 = 1000;
+pub const BODY_CANDIDATES: i64 = 500;
 /// At most this many corrections per typed word.
 const CORRECTIONS_EACH: usize = 3;
 
@@ -60,9 +60,10 @@ fn walk_from(rows: f64) -> f64 {
 pub(super) struct Prepared {
     /// The `to_tsquery` text every match satisfies (empty when nothing searchable is left: it matches nothing).
     pub matching: String,
-    /// How the whole text's vector (`search`) and the title and summary's (`head`) find their matches.
+    /// How the whole text's vector (`search`) finds the matches.
     search_way: Way,
-    head_way: Way,
+    /// How the title and summary candidates are found, when they are read on their own (see `candidates`).
+    head_way: Option<Way>,
     /// The most rows a lookup reads (four times the walk threshold): bounded when an estimate was far off.
     lookup_cap: i64,
     /// The wanted terms alone (what the rank measures).
@@ -90,11 +91,11 @@ pub(super) fn prepare(
     text: &str,
     visibility: Visibility,
 ) -> QueryResult<Prepared> {
-    let Some(query) = Query::parse(text) else {
+    let Some(mut query) = Query::parse(text) else {
         return Ok(Prepared {
             matching: String::new(),
             search_way: Way::Lookup,
-            head_way: Way::Lookup,
+            head_way: None,
             lookup_cap: 0,
             ranked: String::new(),
             any: String::new(),
@@ -103,33 +104,46 @@ pub(super) fn prepare(
             together: None,
         });
     };
+    complete(conn, &mut query)?;
     let corrections = corrections(conn, &query)?;
     let matching = query.tsquery(&corrections);
     let exact = query.exact();
     let rows = table_rows(conn)?;
     let threshold = walk_from(rows);
+    let cap = threshold * 4.0;
+    let ranked = query.ranked(&corrections);
     // Below the threshold's worth of articles, every search is a cheap lookup: no probe.
-    let way = |conn: &mut PgConnection, vector: &str| -> QueryResult<Way> {
-        Ok(
-            if rows > threshold && probe(conn, vector, &matching, visibility)? * rows > threshold {
-                Way::Walk
-            } else {
-                Way::Lookup
-            },
-        )
+    let probe = |conn: &mut PgConnection| -> QueryResult<Probe> {
+        if rows > threshold {
+            probe(conn, &matching, &ranked, visibility)
+        } else {
+            Ok(Probe::default())
+        }
     };
-    let search_way = way(conn, "search")?;
-    // Title and summary matches are among the whole text's: rare there, rarer here.
+    let share = probe(conn)?;
+    let search_way = if share.matches * rows > threshold {
+        Way::Walk
+    } else {
+        Way::Lookup
+    };
+    // A lookup ranks every match (up to its cap) with title and summary matches first: no walk of their own.
+    // A walk reads them on their own: by walking when they are common among the matches, by looking the title
+    // and summary words up when those are rare enough to read, and not at all otherwise (an excluded word that
+    // every title and summary match has would make either read them all for nothing).
     let head_way = match search_way {
-        Way::Lookup => Way::Lookup,
-        Way::Walk => way(conn, "head")?,
+        Way::Lookup => None,
+        Way::Walk if share.head_matches * rows > threshold => Some(Way::Walk),
+        // A phrase's lookup reads every row holding its words (152,000 titles and summaries for `"latency
+        // cache"` at 1,000,000 articles) to find the few holding them in order.
+        Way::Walk if share.head * rows <= cap && !query.has_phrase() => Some(Way::Lookup),
+        Way::Walk => None,
     };
     Ok(Prepared {
         search_way,
         head_way,
-        lookup_cap: (threshold * 4.0) as i64,
+        lookup_cap: cap as i64,
         exact: (exact != matching).then_some(exact),
-        ranked: query.ranked(&corrections),
+        ranked,
         any: query.any(&corrections),
         stems: query.stems(&corrections),
         matching,
@@ -146,31 +160,73 @@ struct Rows {
 /// How many of the newest articles a probe tests.
 const PROBE_ROWS: i64 = 500;
 
-/// The articles table's size as the statistics know it.
+/// How many articles there are, from the stored counters (exact, and known before any statistics are).
 fn table_rows(conn: &mut PgConnection) -> QueryResult<f64> {
-    let Rows { n } = diesel::sql_query(
-        "SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'articles'::regclass",
-    )
-    .get_result(conn)?;
+    let Rows { n } =
+        diesel::sql_query("SELECT (published + draft)::float8 AS n FROM article_counts")
+            .get_result(conn)?;
     Ok(n)
 }
 
-/// The share of the newest `PROBE_ROWS` articles that `visibility` admits whose `vector` matches `tsquery`.
+/// What a probe of the newest `PROBE_ROWS` articles found, as shares of them.
+#[derive(Debug, Default, QueryableByName)]
+struct Probe {
+    /// Matches.
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    matches: f64,
+    /// Articles with a wanted term in the title or summary.
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    head: f64,
+    /// Matches with a wanted term in the title or summary.
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    head_matches: f64,
+}
+
+/// Tests the newest `PROBE_ROWS` articles that `visibility` admits.
 fn probe(
     conn: &mut PgConnection,
-    vector: &str,
-    tsquery: &str,
+    matching: &str,
+    ranked: &str,
     visibility: Visibility,
-) -> QueryResult<f64> {
-    let Rows { n } = diesel::sql_query(format!(
-        "SELECT count(*)::float8 / {PROBE_ROWS} AS n FROM (SELECT articles.{vector} AS v FROM articles WHERE {} \
-         ORDER BY {} DESC LIMIT {PROBE_ROWS}) p WHERE p.v @@ to_tsquery('english', $1)",
+) -> QueryResult<Probe> {
+    diesel::sql_query(format!(
+        "SELECT (count(*) FILTER (WHERE m))::float8 / {PROBE_ROWS} AS matches, \
+         (count(*) FILTER (WHERE h))::float8 / {PROBE_ROWS} AS head, \
+         (count(*) FILTER (WHERE h AND m))::float8 / {PROBE_ROWS} AS head_matches \
+         FROM (SELECT articles.search @@ to_tsquery('english', $1) AS m, \
+         articles.head @@ to_tsquery('english', $2) AS h FROM articles WHERE {} \
+         ORDER BY {} DESC LIMIT {PROBE_ROWS}) p",
         visibility::predicate(visibility),
         visibility::published_key(visibility),
     ))
-    .bind::<Text, _>(tsquery)
-    .get_result(conn)?;
-    Ok(n)
+    .bind::<Text, _>(matching)
+    .bind::<Text, _>(ranked)
+    .get_result(conn)
+}
+
+#[derive(QueryableByName)]
+struct Word {
+    #[diesel(sql_type = Text)]
+    word: String,
+}
+
+/// How many known words complete the word being typed, shortest first.
+const COMPLETIONS: i64 = 8;
+
+/// Adds to `query` the known words that its word being typed begins (the trigram index serves the `LIKE`).
+fn complete(conn: &mut PgConnection, query: &mut Query) -> QueryResult<()> {
+    let Some(typed) = query.completable() else {
+        return Ok(());
+    };
+    let words: Vec<Word> = diesel::sql_query(
+        "SELECT word FROM search_words WHERE word LIKE $1 || '%' AND word <> $1 \
+         ORDER BY length(word), word LIMIT $2",
+    )
+    .bind::<Text, _>(typed.to_owned())
+    .bind::<BigInt, _>(COMPLETIONS)
+    .load(conn)?;
+    query.complete(words.into_iter().map(|w| w.word).collect());
+    Ok(())
 }
 
 fn corrections(conn: &mut PgConnection, query: &Query) -> QueryResult<Corrections> {
@@ -198,31 +254,58 @@ fn corrections(conn: &mut PgConnection, query: &Query) -> QueryResult<Correction
 }
 
 impl Prepared {
-    /// ` AND` the row matches on `vector` (`articles.search` or `articles.head`), found the vector's `Way`.
-    pub(super) fn filter(&self, sql: &mut Sql, vector: &str) {
-        let way = if vector.ends_with("head") {
-            self.head_way
-        } else {
-            self.search_way
-        };
+    /// ` AND` the row matches, found the search's `Way`.
+    pub(super) fn filter(&self, sql: &mut Sql) {
+        self.matches(sql, "search", &self.matching, self.search_way);
+    }
+
+    /// ` AND <vector> @@ <tsquery>`, found by `way`.
+    fn matches(&self, sql: &mut Sql, vector: &str, tsquery: &str, way: Way) {
         match way {
             // `IS TRUE` hides the test from the full-text index.
             Way::Walk => sql
-                .push(&format!(" AND ({vector} @@ to_tsquery('english', "))
-                .bind::<Text, _>(self.matching.clone())
+                .push(&format!(" AND (articles.{vector} @@ to_tsquery('english', "))
+                .bind::<Text, _>(tsquery.to_owned())
                 .push(")) IS TRUE"),
             // An init plan: the index's matches once, then those rows by their place in the table (a TID scan:
             // one statement, one snapshot, so the places are the rows').
             Way::Lookup => sql
                 .push(&format!(
-                    " AND articles.ctid = ANY(ARRAY(SELECT m.ctid FROM articles m WHERE m.{} @@ to_tsquery('english', ",
-                    vector.trim_start_matches("articles.")
+                    " AND articles.ctid = ANY(ARRAY(SELECT m.ctid FROM articles m WHERE m.{vector} @@ \
+                     to_tsquery('english', "
                 ))
-                .bind::<Text, _>(self.matching.clone())
+                .bind::<Text, _>(tsquery.to_owned())
                 .push(") LIMIT ")
                 .bind::<BigInt, _>(self.lookup_cap)
                 .push("))"),
         };
+    }
+
+    /// The candidate reads of a relevance ranking, each a `(SELECT articles.id` that `source` completes with its
+    /// `FROM … WHERE …` (the search's filter included), then its own condition and order: `BODY_CANDIDATES` of
+    /// the newest matches (title and summary matches first, when found by a lookup), and
+    /// `HEAD_CANDIDATES` of the newest title and summary matches when they are read alone.
+    pub(super) fn candidates(&self, sql: &mut Sql, key: &str, source: impl Fn(&mut Sql)) {
+        sql.push("(SELECT articles.id");
+        source(sql);
+        sql.push(" ORDER BY ");
+        // A lookup reads every match anyway: the title and summary matches come first. A walk stops at the
+        // newest; an order of its own would read every match.
+        if self.search_way == Way::Lookup {
+            sql.push("articles.head @@ to_tsquery('english', ")
+                .bind::<Text, _>(self.ranked.clone())
+                .push(") DESC, ");
+        }
+        newest(sql, key, BODY_CANDIDATES);
+        sql.push(")");
+        if let Some(way) = self.head_way {
+            sql.push(" UNION (SELECT articles.id");
+            source(sql);
+            self.matches(sql, "head", &self.ranked, way);
+            sql.push(" ORDER BY ");
+            newest(sql, key, HEAD_CANDIDATES);
+            sql.push(")");
+        }
     }
 
     /// The relevance of the current `articles` row, as a `real`.
@@ -246,10 +329,9 @@ impl Prepared {
     }
 }
 
-/// Limits one candidate walk: its newest `n` rows by `key`.
-pub(super) fn newest(sql: &mut Sql, key: &str, n: i64) {
-    sql.push(&format!(" ORDER BY {key} DESC LIMIT "))
-        .bind::<BigInt, _>(n);
+/// `<key> DESC LIMIT n`: the newest `n` rows by `key`.
+fn newest(sql: &mut Sql, key: &str, n: i64) {
+    sql.push(&format!("{key} DESC LIMIT ")).bind::<BigInt, _>(n);
 }
 
 /// Where a result matched, HTML-escaped, with `<mark>` around the matched words.
@@ -354,10 +436,29 @@ pub struct Suggestion {
 /// The newest public articles whose title has every word of `text`, the last one as a prefix. The walk is the
 /// public timeline's (or, for a rare word, the title index's), and it stops at `limit`.
 pub fn suggest(conn: &mut PgConnection, text: &str, limit: i64) -> QueryResult<Vec<Suggestion>> {
-    let Some(query) = Query::parse(text).and_then(|q| q.suggestion()) else {
+    let Some(mut query) = Query::parse(text) else {
         return Ok(Vec::new());
     };
-    let mut rows: Vec<Suggestion> = diesel::sql_query(format!(
+    complete(conn, &mut query)?;
+    let Some(tsquery) = query.suggestion() else {
+        return Ok(Vec::new());
+    };
+    let mut rows = titles(conn, &tsquery, limit)?;
+    // The next word has begun with a stop word or a lone letter, which no title index holds: the titles of
+    // the words so far, rather than none while the reader types on.
+    if rows.is_empty() {
+        if let Some(so_far) = query.suggestion_so_far() {
+            rows = titles(conn, &so_far, limit)?;
+        }
+    }
+    for row in &mut rows {
+        row.highlight = search::mark(&row.highlight);
+    }
+    Ok(rows)
+}
+
+fn titles(conn: &mut PgConnection, tsquery: &str, limit: i64) -> QueryResult<Vec<Suggestion>> {
+    diesel::sql_query(format!(
         "SELECT articles.slug, articles.title, \
          ts_headline('english', {}, to_tsquery('english', $1), '{}') AS highlight \
          FROM articles WHERE {} AND articles.head @@ to_tsquery('english', $1) \
@@ -366,11 +467,7 @@ pub fn suggest(conn: &mut PgConnection, text: &str, limit: i64) -> QueryResult<V
         headline_options("HighlightAll=true"),
         visibility::predicate(Visibility::Public)
     ))
-    .bind::<Text, _>(query)
+    .bind::<Text, _>(tsquery)
     .bind::<BigInt, _>(limit)
-    .load(conn)?;
-    for row in &mut rows {
-        row.highlight = search::mark(&row.highlight);
-    }
-    Ok(rows)
+    .load(conn)
 }

@@ -6,7 +6,7 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use super::keyset;
 use super::listing::{ListQuery, Sort};
 use super::row::HEAD_COLUMNS;
-use super::search::{self, Prepared, BODY_CANDIDATES, HEAD_CANDIDATES};
+use super::search::Prepared;
 use super::totals::COUNT_CAP;
 use super::visibility;
 use crate::domain::cursor::{Cursor, Direction};
@@ -118,11 +118,6 @@ impl<'a> Shape<'a> {
 
     /// `FROM … WHERE …`: the driver, the visibility and every filter.
     fn source(&self, sql: &mut Sql) {
-        self.source_on(sql, "articles.search");
-    }
-
-    /// `source`, with the search tested on `vector` (the whole text's, or the title and summary's).
-    fn source_on(&self, sql: &mut Sql, vector: &str) {
         let v = self.q.visibility;
         let f = &self.q.filters;
         let id = self.id();
@@ -222,7 +217,7 @@ impl<'a> Shape<'a> {
             None => {}
         }
         if let Some(search) = self.search {
-            search.filter(sql, vector);
+            search.filter(sql);
         }
         if let Some(after) = f.published_after {
             sql.push(&format!(" AND {} >= ", self.published_column()))
@@ -291,25 +286,16 @@ impl<'a> Shape<'a> {
         let relevance = self.q.sort == Sort::Relevance;
         let dir = self.direction(cursor);
         if relevance {
-            // The bounded candidates (see `search`), each walk stopping at its limit, then ranked.
+            // The bounded candidates (see `search`), each read stopping at its limit, then ranked.
             sql.push("SELECT articles.id AS id, ");
             self.key(sql);
             sql.push(" AS rank FROM (");
-            let newest = visibility::published_key(self.q.visibility);
-            for (i, (vector, n)) in [
-                ("articles.head", HEAD_CANDIDATES),
-                ("articles.search", BODY_CANDIDATES),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                if i > 0 {
-                    sql.push(" UNION ");
-                }
-                sql.push("(SELECT articles.id");
-                self.source_on(sql, vector);
-                search::newest(sql, newest, n);
-                sql.push(")");
+            if let Some(search) = self.search {
+                search.candidates(sql, visibility::published_key(self.q.visibility), |s| {
+                    self.source(s)
+                });
+            } else {
+                sql.push("SELECT NULL::uuid AS id WHERE FALSE");
             }
             sql.push(") c JOIN articles ON articles.id = c.id");
             if let Some(c) = cursor {
