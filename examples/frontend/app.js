@@ -1,7 +1,8 @@
 // A small blog frontend for Folio: no framework, no build step. It reads the API base URL from `?api=` or
-// from <meta name="folio-api">, routes on the URL fragment (#/, #/page/2, #/tag/rust, #/article/slug) and
-// renders with the DOM. The API is on another origin, so every request is a CORS request; `cache: "no-cache"`
-// makes the browser revalidate its cached copies with If-None-Match, which Folio answers with 304.
+// from <meta name="folio-api">, routes on the URL fragment (#/, #/page/2, #/tag/rust, #/article/slug,
+// #/search?q=words) and renders with the DOM; the header's search box suggests titles as the reader types. The
+// API is on another origin, so every request is a CORS request; `cache: "no-cache"` makes the browser revalidate
+// its cached copies with If-None-Match, which Folio answers with 304.
 
 const API = (
   new URLSearchParams(location.search).get("api") ??
@@ -10,6 +11,8 @@ const API = (
 ).replace(/\/+$/, "");
 
 const PER_PAGE = 9;
+const SUGGESTIONS = 5;
+const SUGGEST_DELAY_MS = 150;
 const app = document.getElementById("app");
 const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
 
@@ -57,7 +60,16 @@ const href = {
   home: (page = 1) => (page > 1 ? `#/page/${page}` : "#/"),
   tag: (slug, page = 1) => `#/tag/${encodeURIComponent(slug)}${page > 1 ? `/page/${page}` : ""}`,
   article: (slug) => `#/article/${encodeURIComponent(slug)}`,
+  search: (q, page = 1) => `#/search?q=${encodeURIComponent(q)}${page > 1 ? `&page=${page}` : ""}`,
 };
+
+/** An element whose content is HTML that Folio escaped: search highlights are text with `<mark>` elements around
+ * the matched words, everything else in them (a `<script>` in a title included) escaped by the server. */
+function marked(tag, attributes, html) {
+  const element = h(tag, attributes);
+  element.innerHTML = html;
+  return element;
+}
 
 function formatDate(iso) {
   return iso ? dateFormat.format(new Date(iso)) : "unpublished";
@@ -101,15 +113,29 @@ function card(article, variant = "card") {
   );
 }
 
-function pager(pagination, linkTo) {
+/** A search result: the title and a fragment of the body with the matched words marked. */
+function searchResult(article) {
+  const highlight = article.highlight;
+  const link = { href: href.article(article.slug) };
+  return h(
+    "article",
+    { class: "card result", "data-slug": article.slug },
+    article.primary_tag ? tagPill(article.primary_tag) : null,
+    h("h3", { class: "card-title" }, highlight ? marked("a", link, highlight.title) : h("a", link, article.title)),
+    highlight ? marked("p", { class: "excerpt" }, highlight.body) : h("p", { class: "summary" }, article.summary),
+    byline(article),
+  );
+}
+
+function pager(pagination, linkTo, [newer, older] = ["← Newer posts", "Older posts →"]) {
   const { page, total_pages: pages, prev_page: prev, next_page: next } = pagination;
   if (!pages || pages <= 1) return null;
   return h(
     "nav",
     { class: "pager", "aria-label": "Pages" },
-    prev ? h("a", { href: linkTo(prev), rel: "prev" }, "← Newer posts") : h("span"),
+    prev ? h("a", { href: linkTo(prev), rel: "prev" }, newer) : h("span"),
     h("span", { class: "pager-position" }, `Page ${page} of ${pages}`),
-    next ? h("a", { href: linkTo(next), rel: "next" }, "Older posts →") : h("span"),
+    next ? h("a", { href: linkTo(next), rel: "next" }, older) : h("span"),
   );
 }
 
@@ -151,6 +177,33 @@ async function tagPage(slug, page) {
       h("p", { class: "count" }, `${count} ${count === 1 ? "post" : "posts"}`)),
     h("div", { class: "cards" }, listing.data.map((a) => card(a))),
     pager(listing.meta.pagination, (p) => href.tag(slug, p)),
+  ];
+}
+
+/** Search results, by relevance: Folio forgives a typo and completes the last word. */
+async function searchPage(q, page) {
+  const words = q.trim();
+  if (!words) {
+    document.title = "Search · Folio Notes";
+    return [
+      h("header", { class: "page-header" },
+        h("p", { class: "eyebrow" }, "Search"),
+        h("h1", {}, "Search posts"),
+        h("p", { class: "lede" }, "Type a few words in the box above: titles, summaries and bodies are searched.")),
+    ];
+  }
+  const results = await api("/api/v1/articles", { q, page, per_page: PER_PAGE });
+  document.title = `${words} · Search · Folio Notes`;
+  const count = results.meta.pagination.total;
+  return [
+    h("header", { class: "page-header" },
+      h("p", { class: "eyebrow" }, "Search"),
+      h("h1", {}, `“${words}”`),
+      h("p", { class: "count" }, `${count} ${count === 1 ? "result" : "results"}`)),
+    results.data.length
+      ? h("div", { class: "results" }, results.data.map(searchResult))
+      : h("p", { class: "no-results" }, "No posts match. Check the spelling, or try fewer words."),
+    pager(results.meta.pagination, (p) => href.search(q, p), ["← Previous", "Next →"]),
   ];
 }
 
@@ -203,10 +256,20 @@ async function tagNav() {
   );
 }
 
-/** `#/`, `#/page/2`, `#/tag/rust`, `#/tag/rust/page/2`, `#/article/slug`, `#/article/slug/heading-id`. */
+/** `#/`, `#/page/2`, `#/tag/rust`, `#/tag/rust/page/2`, `#/article/slug`, `#/article/slug/heading-id`,
+ * `#/search?q=words`, `#/search?q=words&page=2`. */
 function route() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const fragment = location.hash.replace(/^#\/?/, "");
+  const at = fragment.indexOf("?");
+  const path = at < 0 ? fragment : fragment.slice(0, at);
+  const params = new URLSearchParams(at < 0 ? "" : fragment.slice(at + 1));
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const page = (i) => (parts[i] === "page" && Number(parts[i + 1]) > 0 ? Number(parts[i + 1]) : 1);
+  if (parts[0] === "search") {
+    const q = params.get("q") ?? "";
+    const n = Number(params.get("page"));
+    return { view: "search", q, render: () => searchPage(q, n > 0 ? n : 1) };
+  }
   if (parts[0] === "tag" && parts[1]) return { view: "tag", render: () => tagPage(parts[1], page(2)) };
   if (parts[0] === "article" && parts[1]) {
     return { view: "article", anchor: parts[2], render: () => articlePage(parts[1]) };
@@ -217,7 +280,8 @@ function route() {
 let generation = 0;
 async function render() {
   const current = ++generation;
-  const { view, anchor, render: build } = route();
+  const { view, anchor, q, render: build } = route();
+  searchBox.show(view === "search" ? q : "");
   app.setAttribute("aria-busy", "true");
   try {
     const nodes = await build();
@@ -239,6 +303,94 @@ async function render() {
     if (current === generation) app.removeAttribute("aria-busy");
   }
 }
+
+/** The header's search box: suggestions as the reader types, the results page on Enter. */
+const searchBox = (() => {
+  const form = document.getElementById("search-form");
+  const input = document.getElementById("search-input");
+  const list = document.getElementById("search-suggestions");
+  let timer = 0;
+  let asked = 0;
+  let active = -1;
+
+  const options = () => [...list.querySelectorAll("[role=option]")];
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+  /** Makes the option at `index` (from the end when negative) the one Enter opens. */
+  function select(index) {
+    const all = options();
+    active = all.length ? ((index % all.length) + all.length) % all.length : -1;
+    all.forEach((option, i) => option.setAttribute("aria-selected", String(i === active)));
+    if (active >= 0) input.setAttribute("aria-activedescendant", all[active].id);
+  }
+  /** Up to SUGGESTIONS titles, their matches marked, and a last option for every result. */
+  function open(q, suggestions) {
+    list.replaceChildren(
+      ...suggestions.map((s, i) => h("li", { role: "presentation" },
+        marked("a", { id: `suggestion-${i}`, role: "option", href: href.article(s.slug), "data-slug": s.slug }, s.highlight))),
+      h("li", { role: "presentation", class: "suggestion-all" },
+        h("a", { id: "suggestion-all", role: "option", href: href.search(q) }, `Search posts for “${q.trim()}”`)),
+    );
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    active = -1;
+  }
+  async function suggest() {
+    const q = input.value;
+    const current = ++asked;
+    if (!q.trim()) return close();
+    try {
+      const answer = await api("/api/v1/search/suggest", { q, limit: SUGGESTIONS });
+      if (current === asked && document.activeElement === input) open(q, answer.data);
+    } catch {
+      if (current === asked) close();
+    }
+  }
+  function cancel() {
+    clearTimeout(timer);
+    asked++;
+    close();
+  }
+
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(suggest, SUGGEST_DELAY_MS);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") cancel();
+    else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && !list.hidden) {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      select(active < 0 && step < 0 ? -1 : active + step);
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      const chosen = options()[active];
+      cancel();
+      location.hash = chosen.getAttribute("href");
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    cancel();
+    if (input.value.trim()) location.hash = href.search(input.value.trim());
+  });
+  list.addEventListener("click", cancel);
+  document.addEventListener("click", (event) => {
+    if (!form.contains(event.target)) close();
+  });
+
+  return {
+    /** Shows the current route's search (or clears the box), with no dropdown. */
+    show(q) {
+      cancel();
+      input.value = q;
+    },
+  };
+})();
 
 document.getElementById("api-link").href = `${API}/api/v1/articles`;
 document.getElementById("docs-link").href = `${API}/docs/`;

@@ -1,10 +1,11 @@
 // Drives the example frontend and the API's /docs/ page in a real, headless Chromium (Debian's, never one
 // that Playwright downloads).
 //
-//   FOLIO_URL=http://127.0.0.1:18180 FRONTEND_URL=http://127.0.0.1:18181 node browser-test.mjs
+//   FOLIO_URL=http://127.0.0.1:18180 FRONTEND_URL=http://127.0.0.1:18181 FOLIO_TOKEN=folio_... node browser-test.mjs
 //
 // FOLIO_URL serves a freshly seeded demo blog (`folio seed --demo`); FRONTEND_URL serves this folder on another
-// origin, so every API call is a cross-origin request. Screenshots go to screenshots/. CHROMIUM overrides the
+// origin, so every API call is a cross-origin request. FOLIO_TOKEN (scope content:write) lets the search test
+// publish an article with markup in its title, and remove it. Screenshots go to screenshots/. CHROMIUM overrides the
 // browser's path (default /usr/bin/chromium). run-tests.sh starts both servers and runs this.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -29,6 +30,14 @@ const apiOrigin = new URL(API).origin;
 const frontendOrigin = new URL(FRONTEND).origin;
 assert.notEqual(apiOrigin, frontendOrigin, "the frontend must be served from another origin than the API");
 const site = (fragment) => `${FRONTEND}/index.html?api=${encodeURIComponent(API)}#${fragment}`;
+
+/** A seeded demo article that search finds by a prefix of its title's words. */
+const KEYSET = "keyset-pagination-in-postgresql";
+/** An article the search test publishes (and removes): markup in its title must stay text. */
+const HOSTILE = {
+  slug: "quokka-markup-title",
+  title: `Quokka <img src=x onerror="globalThis.pwned = 1"> & <script>globalThis.pwned = 2</script> 'Titles'`,
+};
 
 const TIMEOUT = 15_000;
 let browser;
@@ -211,6 +220,122 @@ describe("the example frontend in Chromium", () => {
 
     await open("/article/no-such-article", "error");
     assert.equal(await page.locator(".error h1").innerText(), "Not found");
+  });
+
+  test("the search box: titles as the reader types, results with a typo forgiven", async () => {
+    await open("/", "home");
+    const input = page.locator("header.site-header #search-input");
+    const dropdown = page.locator("#search-suggestions");
+    const asked = [];
+    const onRequest = (request) => {
+      if (request.url().startsWith(`${API}/api/v1/search/suggest?`)) asked.push(new URL(request.url()).searchParams.get("q"));
+    };
+    page.on("request", onRequest);
+    try {
+      // A prefix of a word of one seeded title ("Keyset Pagination in PostgreSQL"), typed key by key.
+      await input.pressSequentially("pagin", { delay: 40 });
+      const option = dropdown.locator(`a[role=option][data-slug="${KEYSET}"]`);
+      await option.waitFor();
+      assert.equal(await option.innerText(), "Keyset Pagination in PostgreSQL");
+      assert.deepEqual(await option.locator("mark").allInnerTexts(), ["Pagination"], "the typed prefix is marked");
+      assert.ok((await dropdown.locator("a[role=option][data-slug]").count()) <= 5, "at most five titles");
+      assert.equal(await dropdown.locator(".suggestion-all a").innerText(), "Search posts for “pagin”");
+      assert.equal(await input.getAttribute("aria-expanded"), "true");
+      // Debounced: fewer requests than keystrokes, the last one for all that was typed.
+      assert.ok(asked.length >= 1 && asked.length < 5, `suggest asked for ${JSON.stringify(asked)}`);
+      assert.equal(asked.at(-1), "pagin");
+      assert.ok(asked.every((q) => "pagin".startsWith(q)), JSON.stringify(asked));
+      await page.screenshot({ path: join(shots, "suggest.png") });
+
+      // The arrow keys pick a title (Up from the box is the last option, Down from it wraps to the first), Enter
+      // opens it; the dropdown closes and the box empties.
+      await input.press("ArrowUp");
+      assert.equal(await dropdown.locator(".suggestion-all a").getAttribute("aria-selected"), "true");
+      await input.press("ArrowDown");
+      assert.equal(await option.getAttribute("aria-selected"), "true");
+      assert.equal(await dropdown.locator(".suggestion-all a").getAttribute("aria-selected"), "false");
+      await input.press("Enter");
+      await page.locator(".post-header h1", { hasText: "Keyset Pagination in PostgreSQL" }).waitFor();
+      assert.ok(await dropdown.isHidden(), "the dropdown closed");
+      assert.equal(await input.inputValue(), "");
+    } finally {
+      page.off("request", onRequest);
+    }
+
+    // From the article page's header: a query with a typo, submitted with Enter.
+    await input.fill("paginaton");
+    await input.press("Enter");
+    await page.locator('main#app[data-view="search"]:not([aria-busy]) .results').waitFor();
+    assert.ok(page.url().endsWith("#/search?q=paginaton"), page.url());
+    assert.equal(await page.title(), "paginaton · Search · Folio Notes");
+    assert.equal(await page.locator(".page-header h1").innerText(), "“paginaton”");
+    assert.equal(await page.locator(".page-header .count").innerText(), "1 result");
+    assert.equal(await input.inputValue(), "paginaton", "the box shows the search");
+    assert.ok(await dropdown.isHidden(), "no dropdown over the results");
+    const results = page.locator(".results > article.result");
+    assert.equal(await results.count(), 1);
+    const found = results.first();
+    assert.equal(await found.getAttribute("data-slug"), KEYSET);
+    assert.equal(await found.locator(".card-title").innerText(), "Keyset Pagination in PostgreSQL");
+    assert.deepEqual(await found.locator(".card-title mark").allInnerTexts(), ["Pagination"], "the corrected word is marked");
+    assert.ok((await found.locator(".excerpt mark").allInnerTexts()).includes("Pagination"), "and marked in the body");
+    assert.match(await found.locator(".reading-time").innerText(), /^\d+ min read$/);
+    assert.equal(await found.locator("a.tag").innerText(), "Databases");
+    await page.screenshot({ path: join(shots, "search.png"), fullPage: true });
+
+    // The result links to the article; the search page is a route of its own, reached back with Back.
+    await found.locator(".card-title a").click();
+    await page.locator('main#app[data-view="article"]:not([aria-busy])').waitFor();
+    assert.equal(await page.locator(".post-header h1").innerText(), "Keyset Pagination in PostgreSQL");
+    await page.goBack();
+    await page.locator('main#app[data-view="search"]:not([aria-busy]) .results').waitFor();
+    assert.equal(await input.inputValue(), "paginaton");
+
+    // A search that finds nothing says so.
+    await open("/search?q=zyzzyva", "search");
+    assert.equal(await page.locator(".page-header .count").innerText(), "0 results");
+    assert.equal(await page.locator(".no-results").count(), 1);
+  });
+
+  test("markup in a title is shown as text in the dropdown and the results, never run", async () => {
+    const token = env("FOLIO_TOKEN");
+    const article = `${API}/api/v1/articles/${HOSTILE.slug}`;
+    const auth = { Authorization: `Bearer ${token}` };
+    const put = await fetch(article, {
+      method: "PUT",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        title: HOSTILE.title,
+        body_markdown: "Quokka facts, with <b>markup</b> & <script>globalThis.pwned = 3</script> in the body.",
+        status: "published",
+        published_at: "2001-01-01T09:00:00Z",
+      }),
+    });
+    assert.equal(put.status, 201, await put.text());
+    try {
+      await open("/", "home");
+      const input = page.locator("#search-input");
+      await input.pressSequentially("quokk", { delay: 40 });
+      const option = page.locator(`#search-suggestions a[role=option][data-slug="${HOSTILE.slug}"]`);
+      await option.waitFor();
+      assert.equal(await option.textContent(), HOSTILE.title, "the title, as text");
+      assert.deepEqual(await option.locator("mark").allTextContents(), ["Quokka"]);
+      assert.equal(await page.locator("#search-suggestions :is(img, script, b)").count(), 0, "no element from the title");
+
+      await input.press("Enter");
+      await page.locator('main#app[data-view="search"]:not([aria-busy]) .results').waitFor();
+      const found = page.locator(`.results > article.result[data-slug="${HOSTILE.slug}"]`);
+      assert.equal(await found.locator(".card-title").textContent(), HOSTILE.title);
+      assert.deepEqual(await found.locator(".card-title mark").allTextContents(), ["Quokka"]);
+      assert.deepEqual(await found.locator(".excerpt mark").allTextContents(), ["Quokka"]);
+      assert.equal(await page.locator(".results :is(img, script, b)").count(), 0, "no element from the title or body");
+      // Had the title's <img> been made an element, its onerror would run once `x` failed to load from this origin.
+      await page.waitForTimeout(300);
+      assert.equal(await page.evaluate(() => globalThis.pwned), undefined, "no script from the article ran");
+    } finally {
+      const removed = await fetch(article, { method: "DELETE", headers: auth });
+      assert.ok([204, 404].includes(removed.status), `DELETE answered ${removed.status}`);
+    }
   });
 
   test("no script errors", () => {

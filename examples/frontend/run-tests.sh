@@ -5,9 +5,11 @@
 #
 # Installs Debian's Chromium if /usr/bin/chromium is missing (as root, with apt-get; CHROMIUM names another
 # browser binary), installs the pinned packages (npm ci; Playwright never downloads a browser), seeds the demo
-# blog into DATABASE_URL, serves the API and this folder (python3 -m http.server) on the first two free ports of
-# FOLIO_TEST_PORTS (default 18180-18189), runs browser-test.mjs and stops both servers. Screenshots land in
-# screenshots/. The exit code is the test's (or that of the first step that failed). Needs no standard input.
+# blog into DATABASE_URL, creates a content:write token (FOLIO_TOKEN: the search test publishes an article with
+# markup in its title and removes it), serves the API and this folder (python3 -m http.server) on the first two
+# free ports of FOLIO_TEST_PORTS (default 18180-18189), runs browser-test.mjs and stops both servers. Screenshots
+# land in screenshots/. The exit code is the test's (or that of the first step that failed). Needs no standard
+# input.
 set -euo pipefail
 exec </dev/null
 
@@ -42,6 +44,8 @@ PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 step "seed the demo blog"
 "$FOLIO_BIN" migrate
 "$FOLIO_BIN" seed --demo
+token="$("$FOLIO_BIN" token create --name "frontend-tests-$$" --scope content:write | sed -n 1p)"
+case "$token" in folio_*) ;; *) echo "run-tests: no token from 'folio token create'" >&2; exit 2 ;; esac
 
 # The first two ports of the range nobody listens on.
 range="${FOLIO_TEST_PORTS:-18180-18189}"
@@ -91,7 +95,7 @@ up "$FOLIO_URL/healthz" && up "$FRONTEND_URL/index.html" \
 
 step "browser test (screenshots in $here/screenshots)"
 status=0
-npm run --silent test || status=$?
+FOLIO_TOKEN="$token" npm run --silent test || status=$?
 stop
 if [ "$status" -ne 0 ]; then
   echo "run-tests: the browser test failed; API log tail:" >&2

@@ -21,6 +21,13 @@ export type SparseArticleListing = Schemas["SparseArticleListing"];
 export type Card = Schemas["ArticleCard"];
 /** An article or listing item requested with `fields`: only the named properties are present. */
 export type SparseCard = Schemas["SparseArticle"];
+/** Where a search result (a listing with `q`) matched, in its `highlight`: HTML-escaped text with `<mark>` around
+ * the matched words, safe to insert as HTML. Cards of listings without `q` have no `highlight`. */
+export type Highlight = Schemas["HighlightView"];
+/** A title for a search box's dropdown (`GET /api/v1/search/suggest`); its `highlight` is the title HTML-escaped,
+ * with `<mark>` around what was typed. */
+export type Suggestion = Schemas["SuggestionView"];
+export type SuggestionList = Schemas["SuggestionList"];
 
 /** The items of a listing requested without `fields`: the spec answers either shape, and without `fields`
  * Folio sends full cards. */
@@ -42,6 +49,8 @@ export type Problem = Schemas["Problem"];
 
 /** Query parameters of `GET /api/v1/articles` (and `/api/v1/featured`). */
 export type ArticleQuery = NonNullable<operations["list_articles"]["parameters"]["query"]>;
+/** Query parameters of `GET /api/v1/search/suggest`. */
+export type SuggestQuery = operations["suggest"]["parameters"]["query"];
 
 export type FolioClient = Client<paths, `${string}/${string}`>;
 
@@ -95,8 +104,8 @@ export async function followArticleLink(client: FolioClient, link: string) {
 }
 
 /**
- * Every article matching `query`, newest first (or in `query.sort` order), by walking the cursors: each article
- * exactly once, even while new ones are published.
+ * Every article matching `query`, newest first (by relevance with `query.q`, or in `query.sort` order), by walking
+ * the cursors: each article exactly once, even while new ones are published.
  */
 export async function* walkArticles(
   client: FolioClient,
@@ -113,6 +122,27 @@ export async function* walkArticles(
     if (!next) return;
     cursor = next;
   }
+}
+
+/**
+ * Titles for a search box as the reader types (`GET /api/v1/search/suggest`): the newest public articles whose
+ * title has every word of `q`, the last one as a prefix; at most `limit` (1 to 10, default 5). An empty or
+ * unsearchable `q` answers none. Pass a `signal` to abort a request that a later keystroke made stale.
+ * Throws a {@link FolioError} when the API refuses (e.g. `400` for a `limit` out of range).
+ */
+export async function suggest(
+  client: FolioClient,
+  q: string,
+  options: { limit?: number; signal?: AbortSignal } = {},
+): Promise<Suggestion[]> {
+  const query: SuggestQuery = { q };
+  if (options.limit !== undefined) query.limit = options.limit;
+  const { data, error, response } = await client.GET("/api/v1/search/suggest", {
+    params: { query },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data.data;
 }
 
 /**

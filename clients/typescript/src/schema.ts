@@ -109,6 +109,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest titles as the reader types.
+         * @description The newest public articles whose title has every typed word, the last one as a prefix; meant for a search
+         *     box's dropdown, one request per keystroke (answers are cached like every public read). An empty or
+         *     unsearchable `q` answers no titles.
+         */
+        get: operations["suggest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tags": {
         parameters: {
             query?: never;
@@ -404,6 +426,7 @@ export interface components {
             primary_author: components["schemas"]["AuthorRef"] | null;
             cover_image: components["schemas"]["CoverImage"] | null;
             seo: components["schemas"]["Seo"];
+            highlight?: components["schemas"]["HighlightView"] | null;
         };
         /**
          * @description The fields of an article write, as JSON or as the front matter of a Markdown document.
@@ -800,6 +823,7 @@ export interface components {
             seo: components["schemas"]["Seo"];
             newer?: components["schemas"]["NeighbourView"] | null;
             older?: components["schemas"]["NeighbourView"] | null;
+            highlight?: components["schemas"]["HighlightView"] | null;
         };
         /**
          * @description The fields of an author write.
@@ -993,6 +1017,23 @@ export interface components {
             status: string;
         };
         /**
+         * @description Where a search result matched: HTML-escaped text (safe to insert as HTML) with `<mark>` around the words that
+         *     matched, typo corrections and prefixes included.
+         * @example {
+         *       "body": "A ring of virtual nodes keeps <mark>consistent</mark> placement … when a node leaves, only its keys move",
+         *       "title": "<mark>Consistent</mark> hashing &amp; friends"
+         *     }
+         */
+        HighlightView: {
+            /** @description The whole title. */
+            title: string;
+            /**
+             * @description Up to two fragments of the body around its best matches, joined by ` … ` (the body's opening when only
+             *     the title or summary matched).
+             */
+            body: string;
+        };
+        /**
          * @description Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header.
          * @example {
          *       "first": "/api/v1/articles?page=1&per_page=10",
@@ -1171,6 +1212,7 @@ export interface components {
             seo?: components["schemas"]["Seo"] | null;
             newer?: components["schemas"]["NeighbourView"] | null;
             older?: components["schemas"]["NeighbourView"] | null;
+            highlight?: components["schemas"]["HighlightView"] | null;
         };
         /**
          * @description A page of articles requested with `fields`.
@@ -1206,6 +1248,36 @@ export interface components {
             data: components["schemas"]["SparseArticle"][];
             meta: components["schemas"]["Meta"];
             links: components["schemas"]["Links"];
+        };
+        /**
+         * @description Suggestions, newest article first.
+         * @example {
+         *       "data": [
+         *         {
+         *           "highlight": "<mark>Consistent</mark> hashing &amp; friends",
+         *           "slug": "consistent-hashing",
+         *           "title": "Consistent hashing & friends"
+         *         }
+         *       ]
+         *     }
+         */
+        SuggestionList: {
+            data: components["schemas"]["SuggestionView"][];
+        };
+        /**
+         * @description A title for a search box.
+         * @example {
+         *       "highlight": "<mark>Consistent</mark> hashing &amp; friends",
+         *       "slug": "consistent-hashing",
+         *       "title": "Consistent hashing & friends"
+         *     }
+         */
+        SuggestionView: {
+            slug: string;
+            /** @description As stored (plain text). */
+            title: string;
+            /** @description The title HTML-escaped, with `<mark>` around the words that matched what was typed. */
+            highlight: string;
         };
         /**
          * @description The fields of a tag write.
@@ -1661,7 +1733,10 @@ export interface operations {
                 featured?: boolean;
                 /**
                  * @description Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
-                 *     Results come by relevance unless `sort` is given.
+                 *     Results come by relevance unless `sort` is given, each with a `highlight`. A word of 5 letters or more also
+                 *     finds a known word one typo away (two from 9 letters), ranked below exact matches; unless the text ends in a
+                 *     space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks up to 600 candidates (the
+                 *     newest matches, title and summary matches first): every match, unless a query matches more.
                  * @example message queues
                  */
                 q?: string;
@@ -2032,7 +2107,10 @@ export interface operations {
                 author?: string;
                 /**
                  * @description Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
-                 *     Results come by relevance unless `sort` is given.
+                 *     Results come by relevance unless `sort` is given, each with a `highlight`. A word of 5 letters or more also
+                 *     finds a known word one typo away (two from 9 letters), ranked below exact matches; unless the text ends in a
+                 *     space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks up to 600 candidates (the
+                 *     newest matches, title and summary matches first): every match, unless a query matches more.
                  * @example message queues
                  */
                 q?: string;
@@ -2083,6 +2161,45 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    suggest: {
+        parameters: {
+            query: {
+                /**
+                 * @description What the reader has typed: each word must begin a word of the title, the last one as a prefix
+                 *     (`consis` finds "Consistent hashing"; a single letter is matched as a whole word). At most 200 characters.
+                 * @example consistent has
+                 */
+                q: string;
+                /**
+                 * @description How many titles, 1 to 10 (default 5).
+                 * @example 5
+                 */
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching titles, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

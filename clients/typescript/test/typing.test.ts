@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createFolioClient, type Card, type components } from "../src/index.js";
+import { createFolioClient, suggest, type Card, type components, type Suggestion } from "../src/index.js";
 
 export function mistakesTheTypesCatch() {
   const client = createFolioClient("http://127.0.0.1:1");
@@ -23,12 +23,23 @@ export function mistakesTheTypesCatch() {
   const input: components["schemas"]["ArticleInput"] = { title: "t", colour: "red" };
   // @ts-expect-error: a default card always has its slug, title and dates: they are required, not optional
   const partial: Card = { slug: "x" };
-  return [status, input, partial];
+  // @ts-expect-error: suggestions need what the reader typed (`q` is required)
+  void client.GET("/api/v1/search/suggest", { params: { query: { limit: 5 } } });
+  // @ts-expect-error: `limit` is an integer
+  void suggest(client, "pagin", { limit: "5" });
+  // @ts-expect-error: a suggestion's highlight is the title as HTML text, not a search result's {title, body}
+  const suggestion: Suggestion = { slug: "x", title: "x", highlight: { title: "x", body: "x" } };
+  return [status, input, partial, suggestion];
 }
 
 /** Compiles only while a default card's always-present fields are typed as present. */
 export function cardLine(card: Card): string {
   return `${card.title} (${card.slug}), ${card.reading_time_minutes} min, ${card.created_at}`;
+}
+
+/** Compiles only while a card's `highlight` is typed as optional HTML text of its title and body. */
+export function resultHtml(card: Card): string {
+  return card.highlight ? `<h3>${card.highlight.title}</h3><p>${card.highlight.body}</p>` : card.title;
 }
 
 test("the generated types reject what the API rejects (checked by tsc at build time)", () => {
