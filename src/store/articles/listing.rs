@@ -183,6 +183,19 @@ pub(super) fn cards(
 /// card is visible by the same snapshot that found it; the total is read beside it (a write committing between
 /// the two can make it differ by that write).
 pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
+    // A search looks its matches up once and hands their places in the table to each statement: one snapshot
+    // for all of them keeps those places the rows'.
+    if query.filters.q.is_some() {
+        return conn
+            .build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(|conn| list_in(conn, query));
+    }
+    list_in(conn, query)
+}
+
+fn list_in(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
     let mut all_tags = query.filters.tags_all.clone();
     all_tags.sort();
     all_tags.dedup();

@@ -66,6 +66,9 @@ pub(super) struct Prepared {
     head_way: Option<Way>,
     /// The most rows a lookup reads (four times the walk threshold): bounded when an estimate was far off.
     lookup_cap: i64,
+    /// The places in the table (`ctid`s, as text) of the matches, when they were looked up: read once, in the
+    /// snapshot of the listing's transaction, for every statement of it.
+    found: Vec<String>,
     /// The wanted terms alone (what the rank measures).
     ranked: String,
     /// Any wanted term (what a highlight marks).
@@ -97,6 +100,7 @@ pub(super) fn prepare(
             search_way: Way::Lookup,
             head_way: None,
             lookup_cap: 0,
+            found: Vec::new(),
             ranked: String::new(),
             any: String::new(),
             stems: Vec::new(),
@@ -138,9 +142,14 @@ pub(super) fn prepare(
         Way::Walk if share.head * rows <= cap && !query.has_phrase() => Some(Way::Lookup),
         Way::Walk => None,
     };
+    let found = match search_way {
+        Way::Lookup => look_up(conn, &matching, cap as i64)?,
+        Way::Walk => Vec::new(),
+    };
     Ok(Prepared {
         search_way,
         head_way,
+        found,
         lookup_cap: cap as i64,
         exact: (exact != matching).then_some(exact),
         ranked,
@@ -205,6 +214,24 @@ fn probe(
 }
 
 #[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Array<Text>)]
+    places: Vec<String>,
+}
+
+/// The places in the table of the matches of `tsquery`, at most `cap` of them, from the full-text index.
+fn look_up(conn: &mut PgConnection, tsquery: &str, cap: i64) -> QueryResult<Vec<String>> {
+    let Found { places } = diesel::sql_query(
+        "SELECT coalesce(array_agg(m.ctid::text), '{}') AS places FROM \
+         (SELECT ctid FROM articles WHERE search @@ to_tsquery('english', $1) LIMIT $2) m",
+    )
+    .bind::<Text, _>(tsquery)
+    .bind::<BigInt, _>(cap)
+    .get_result(conn)?;
+    Ok(places)
+}
+
+#[derive(QueryableByName)]
 struct Word {
     #[diesel(sql_type = Text)]
     word: String,
@@ -256,7 +283,15 @@ fn corrections(conn: &mut PgConnection, query: &Query) -> QueryResult<Correction
 impl Prepared {
     /// ` AND` the row matches, found the search's `Way`.
     pub(super) fn filter(&self, sql: &mut Sql) {
-        self.matches(sql, "search", &self.matching, self.search_way);
+        match self.search_way {
+            Way::Walk => self.matches(sql, "search", &self.matching, Way::Walk),
+            // A TID scan of the places looked up.
+            Way::Lookup => {
+                sql.push(" AND articles.ctid = ANY(")
+                    .bind::<Array<Text>, _>(self.found.clone())
+                    .push("::tid[])");
+            }
+        }
     }
 
     /// ` AND <vector> @@ <tsquery>`, found by `way`.
