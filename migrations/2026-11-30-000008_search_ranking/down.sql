@@ -1,3 +1,4 @@
+-- pg_trgm stays: another schema object may use it, and it holds no data of Folio's.
 DROP INDEX articles_head_idx;
 ALTER TABLE articles DROP COLUMN head;
 ALTER TABLE articles ALTER COLUMN search SET STORAGE EXTENDED, ALTER COLUMN search SET COMPRESSION default;

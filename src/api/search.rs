@@ -18,8 +18,9 @@ use crate::store::articles::{self as store, Suggestion};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SuggestParams {
-    /// What the reader has typed: each word must begin a word of the title, the last one as a prefix
-    /// (`consis` finds "Consistent hashing"; a single letter is matched as a whole word). At most 200 characters.
+    /// What the reader has typed: every word must be in the title (by its stem), the last one as a prefix unless
+    /// a space ends it (`consis` finds "Consistent hashing"; a single letter is a whole word). At most 200
+    /// characters.
     #[param(value_type = String, required = true, max_length = 200, example = "consistent has", pattern = r"^[^\u0000]*$")]
     pub q: Option<String>,
     /// How many titles, 1 to 10 (default 5).
@@ -60,8 +61,9 @@ pub struct SuggestionList {
 /// Suggest titles as the reader types.
 ///
 /// The newest public articles whose title has every typed word, the last one as a prefix; meant for a search
-/// box's dropdown, one request per keystroke (answers are cached like every public read). An empty or
-/// unsearchable `q` answers no titles.
+/// box's dropdown, one request per keystroke (answers are cached like every public read). When no title has the
+/// word being typed (it may begin a stop word, which titles are not indexed by), the titles of the words before
+/// it. An empty or unsearchable `q` answers no titles.
 #[utoipa::path(
     tag = "search",
     params(SuggestParams),

@@ -2,8 +2,9 @@
 //!
 //! The syntax is the web-search one: `"exact phrase"`, `-word` (or `-"phrase"`) excludes, `or` between two terms
 //! accepts either; other punctuation separates words, and a token of several words (`write-ahead`) is a phrase of
-//! them. Every operand handed to PostgreSQL is quoted and made only of letters and digits, so no input reaches the
-//! parser as an operator (runs of `-` overflowed its stack, a 500 for anyone, before this). At most 32 terms.
+//! them. Every operand handed to PostgreSQL is quoted (and holds no quote, backslash or angle bracket), so no input
+//! reaches the parser as an operator (runs of `-` overflowed its stack, a 500 for anyone, before this). At most 32
+//! terms.
 //!
 //! Beyond the syntax: the last word, when the text does not end in a space, is a prefix (as you type); a word of 5
 //! letters or more may be read as a known word one typo away (two from 9 letters): `corrections` decides which.
@@ -52,6 +53,8 @@ pub struct Query {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Form {
     Match,
+    /// `Match` read as written: no corrections, and the word being typed as a whole word.
+    Exact,
     Rank,
     Any,
 }
@@ -203,9 +206,10 @@ impl Query {
         let last = self.terms.len().saturating_sub(1);
         let mut first = true;
         for (i, term) in self.terms.iter().enumerate() {
-            if term.negated && form != Form::Match {
+            if term.negated && !matches!(form, Form::Match | Form::Exact) {
                 continue;
             }
+            let typing = self.prefix && i == last && form != Form::Exact;
             if !first {
                 out.push_str(if term.or || form == Form::Any {
                     " | "
@@ -219,7 +223,7 @@ impl Query {
             }
             match &term.operand {
                 Operand::Word(w) => {
-                    let prefix = self.prefix && i == last;
+                    let prefix = typing;
                     let completions: &[String] = if prefix { &self.completions } else { &[] };
                     let typos = corrections.get(w).filter(|_| !term.negated);
                     let alternatives: Vec<&String> = completions
@@ -244,7 +248,7 @@ impl Query {
                 }
                 Operand::Text(text) => {
                     quote(&mut out, text);
-                    if self.prefix && i == last {
+                    if typing {
                         out.push_str(":*");
                     }
                 }
@@ -281,9 +285,9 @@ impl Query {
         out
     }
 
-    /// The query with no corrections: a document it matches ranks above one found through a typo.
+    /// The query as written, the word being typed as a whole word, with no corrections or completions: a document it matches ranks above one found through a typo.
     pub fn exact(&self) -> String {
-        self.tsquery(&Corrections::new())
+        self.build(&Corrections::new(), Form::Exact)
     }
 
     /// Every wanted term of an all-`and` query of two terms or more, as one phrase: a document with the words
@@ -466,7 +470,7 @@ mod tests {
     use super::*;
 
     fn ts(q: &str) -> Option<String> {
-        Query::parse(q).map(|q| q.exact())
+        Query::parse(q).map(|q| q.tsquery(&Corrections::new()))
     }
 
     #[test]
@@ -567,9 +571,11 @@ mod tests {
         assert_eq!(q.completable(), Some("paginat"));
         q.complete(vec!["pagination".into(), "paginated".into()]);
         assert_eq!(
-            q.exact(),
+            q.tsquery(&Corrections::new()),
             "'keyset' & ('paginat':* | 'pagination' | 'paginated')"
         );
+        // A whole word matched ranks above a word only begun.
+        assert_eq!(q.exact(), "'keyset' & 'paginat'");
         assert_eq!(
             q.suggestion().as_deref(),
             Some("'keyset':A & ('paginat':*A | 'pagination':A | 'paginated':A)")

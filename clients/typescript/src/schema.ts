@@ -119,8 +119,9 @@ export interface paths {
         /**
          * Suggest titles as the reader types.
          * @description The newest public articles whose title has every typed word, the last one as a prefix; meant for a search
-         *     box's dropdown, one request per keystroke (answers are cached like every public read). An empty or
-         *     unsearchable `q` answers no titles.
+         *     box's dropdown, one request per keystroke (answers are cached like every public read). When no title has the
+         *     word being typed (it may begin a stop word, which titles are not indexed by), the titles of the words before
+         *     it. An empty or unsearchable `q` answers no titles.
          */
         get: operations["suggest"];
         put?: never;
@@ -1028,8 +1029,8 @@ export interface components {
             /** @description The whole title. */
             title: string;
             /**
-             * @description Up to two fragments of the body around its best matches, joined by ` … ` (the body's opening when only
-             *     the title or summary matched).
+             * @description Up to two fragments, joined by ` … `, of a 400-character window of the body around the first mention of a
+             *     searched word in its first 20,000 characters (the body's opening when there is none).
              */
             body: string;
         };
@@ -1735,8 +1736,9 @@ export interface operations {
                  * @description Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
                  *     Results come by relevance unless `sort` is given, each with a `highlight`. A word of 5 letters or more also
                  *     finds a known word one typo away (two from 9 letters), ranked below exact matches; unless the text ends in a
-                 *     space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks up to 600 candidates (the
-                 *     newest matches, title and summary matches first): every match, unless a query matches more.
+                 *     space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks a bounded set of candidates
+                 *     (500 of the newest matches, and up to 100 title and summary matches): every match, unless a query matches
+                 *     more. A whole word ranks above a word only begun, and an exact word above a typo.
                  * @example message queues
                  */
                 q?: string;
@@ -2109,8 +2111,9 @@ export interface operations {
                  * @description Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
                  *     Results come by relevance unless `sort` is given, each with a `highlight`. A word of 5 letters or more also
                  *     finds a known word one typo away (two from 9 letters), ranked below exact matches; unless the text ends in a
-                 *     space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks up to 600 candidates (the
-                 *     newest matches, title and summary matches first): every match, unless a query matches more.
+                 *     space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks a bounded set of candidates
+                 *     (500 of the newest matches, and up to 100 title and summary matches): every match, unless a query matches
+                 *     more. A whole word ranks above a word only begun, and an exact word above a typo.
                  * @example message queues
                  */
                 q?: string;
@@ -2169,8 +2172,9 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description What the reader has typed: each word must begin a word of the title, the last one as a prefix
-                 *     (`consis` finds "Consistent hashing"; a single letter is matched as a whole word). At most 200 characters.
+                 * @description What the reader has typed: every word must be in the title (by its stem), the last one as a prefix unless
+                 *     a space ends it (`consis` finds "Consistent hashing"; a single letter is a whole word). At most 200
+                 *     characters.
                  * @example consistent has
                  */
                 q: string;

@@ -40,8 +40,9 @@ pub struct ArticleListParams {
     /// Full-text search over title, summary and body, in web-search syntax (`"exact phrase"`, `-word`, `or`).
     /// Results come by relevance unless `sort` is given, each with a `highlight`. A word of 5 letters or more also
     /// finds a known word one typo away (two from 9 letters), ranked below exact matches; unless the text ends in a
-    /// space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks up to 600 candidates (the
-    /// newest matches, title and summary matches first): every match, unless a query matches more.
+    /// space, its last word is a prefix (`consis` finds "consistent"). Relevance ranks a bounded set of candidates
+    /// (500 of the newest matches, and up to 100 title and summary matches): every match, unless a query matches
+    /// more. A whole word ranks above a word only begun, and an exact word above a typo.
     #[param(value_type = Option<String>, max_length = 500, example = "message queues", pattern = r"^[^\u0000]*$")]
     pub q: Option<String>,
     /// Only articles published at or after this time (RFC 3339).

@@ -76,8 +76,8 @@ impl From<Neighbour> for NeighbourView {
 pub struct HighlightView {
     /// The whole title.
     pub title: String,
-    /// Up to two fragments of the body around its best matches, joined by ` … ` (the body's opening when only
-    /// the title or summary matched).
+    /// Up to two fragments, joined by ` … `, of a 400-character window of the body around the first mention of a
+    /// searched word in its first 20,000 characters (the body's opening when there is none).
     pub body: String,
 }
 

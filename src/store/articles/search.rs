@@ -2,8 +2,8 @@
 //! bounded candidates a relevance ranking reads, its score, and the highlights of a page.
 //!
 //! Ranking reads each candidate's vector, so its cost grows with the candidates, not with the blog: a relevance
-//! search ranks the newest `HEAD_CANDIDATES` matches in titles and summaries and the newest `BODY_CANDIDATES`
-//! matches anywhere. Below those numbers of matches (any specific query) the ranking is exact; above them (a word
+//! search ranks `BODY_CANDIDATES` matches (the newest; from a lookup, title and summary matches first) and, when
+//! a walk can read them cheaply, the newest `HEAD_CANDIDATES` title and summary matches. Below those numbers of matches (any specific query) the ranking is exact; above them (a word
 //! on every page of a large blog) it is the best of the newest, which is what a reader of a blog expects anyway.
 //!
 //! Finding matches has two ways, and a wrong choice costs seconds at a million articles: the full-text index
@@ -142,9 +142,17 @@ pub(super) fn prepare(
         Way::Walk if share.head * rows <= cap && !query.has_phrase() => Some(Way::Lookup),
         Way::Walk => None,
     };
-    let found = match search_way {
+    let mut found = match search_way {
         Way::Lookup => look_up(conn, &matching, cap as i64)?,
         Way::Walk => Vec::new(),
+    };
+    // The probe sees the newest articles only: a text rare there and common in older ones fills the lookup to its
+    // cap, and a cut set (in the table's order) would drop matches. Such a text is walked instead.
+    let (search_way, head_way) = if found.len() as f64 >= cap {
+        found.clear();
+        (Way::Walk, None)
+    } else {
+        (search_way, head_way)
     };
     Ok(Prepared {
         search_way,
@@ -479,8 +487,8 @@ pub fn suggest(conn: &mut PgConnection, text: &str, limit: i64) -> QueryResult<V
         return Ok(Vec::new());
     };
     let mut rows = titles(conn, &tsquery, limit)?;
-    // The next word has begun with a stop word or a lone letter, which no title index holds: the titles of
-    // the words so far, rather than none while the reader types on.
+    // No title has the word being typed (it may begin a stop word, which no title index holds, or be a lone
+    // letter): the titles of the words so far, rather than none while the reader types on.
     if rows.is_empty() {
         if let Some(so_far) = query.suggestion_so_far() {
             rows = titles(conn, &so_far, limit)?;
