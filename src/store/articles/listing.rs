@@ -13,6 +13,7 @@ use diesel::sql_types::{Bool, Jsonb, Nullable, Text};
 use diesel::IntoSql;
 use uuid::Uuid;
 
+use super::highlight;
 use super::keyset;
 use super::links;
 use super::row::{ArticleHead, ArticleRecord, Card, Row};
@@ -228,7 +229,7 @@ fn list_in(conn: &mut PgConnection, query: &ListQuery) -> Result<Page> {
     links::attach(conn, &mut rows, query.include)?;
     if let Some(prepared) = &prepared {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.head.id).collect();
-        let mut marked = search::highlights(conn, prepared, &ids)?;
+        let mut marked = highlight::highlights(conn, prepared, &ids)?;
         for row in &mut rows {
             row.highlight = marked.remove(&row.head.id);
         }

@@ -1,9 +1,10 @@
 //! Articles: typed rows (`row`), the visibility predicate (`visibility`), the listing query (`listing`, made into
-//! SQL in `shape`, with its totals in `totals`, its keyset windows in `keyset` and its search in `search`), single reads, neighbours and
+//! SQL in `shape`, with its totals in `totals`, its keyset windows in `keyset`, its search in `search` and what a search marks in `highlight`), single reads, neighbours and
 //! related articles (`read`), the write path (`write`, with tag and author links in `links`), and the bulk loader of
 //! benchmark corpora (`bulk`).
 
 mod bulk;
+mod highlight;
 mod keyset;
 mod links;
 mod listing;
@@ -16,9 +17,10 @@ pub mod visibility;
 mod write;
 
 pub use bulk::{load_corpus, Corpus, CorpusArticle};
+pub use highlight::{suggest, Highlight, Suggestion};
 pub use listing::{list, Filters, Include, ListQuery, Page, Sort, Window};
 pub use read::{get, id_of, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
-pub use search::{suggest, Highlight, Suggestion, BODY_CANDIDATES, HEAD_CANDIDATES};
+pub use search::{BODY_CANDIDATES, HEAD_CANDIDATES};
 pub use totals::{Total, COUNT_CAP};
 pub use write::{create, delete, put, update_with, Outcome, Precondition};

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::search::Highlight;
+use super::highlight::Highlight;
 use crate::db::schema::articles;
 use crate::domain::article::{ArticleWrite, Status};
 
