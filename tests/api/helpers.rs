@@ -600,3 +600,21 @@ pub async fn eventually(
         actix_web::rt::time::sleep(Duration::from_millis(2)).await;
     }
 }
+
+/// `count` texts of 1 to 60 characters of `alphabet`, the same for the same `seed` (a linear congruential
+/// generator: a fuzz that fails fails again).
+pub fn fuzz_texts(alphabet: &[char], count: usize, mut seed: u64) -> Vec<String> {
+    (0..count)
+        .map(|_| {
+            let len = 1 + (seed % 60) as usize;
+            (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                })
+                .collect()
+        })
+        .collect()
+}

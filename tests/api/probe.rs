@@ -6,7 +6,7 @@ use actix_web::http::Method;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{bearer, slugs, TestApp};
+use crate::helpers::{bearer, fuzz_texts, slugs, TestApp};
 
 /// The `field` and `code` of a validation problem's first error.
 fn first_error(doc: &serde_json::Value) -> (String, String) {
@@ -114,19 +114,7 @@ async fn d2_any_search_text_is_a_200_or_a_400_never_a_500() {
     let alphabet = [
         '-', '"', ' ', 'o', 'r', 'a', '!', '&', '|', '(', ')', ':', '*', '\'', '\\',
     ];
-    let mut seed: u64 = 20261130;
-    for _ in 0..200 {
-        let len = 1 + (seed % 60) as usize;
-        let s: String = (0..len)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                alphabet[(seed >> 33) as usize % alphabet.len()]
-            })
-            .collect();
-        cases.push(s);
-    }
+    cases.extend(fuzz_texts(&alphabet, 200, 20261130));
     for q in &cases {
         let query: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
         for path in ["/api/v1/articles", "/api/v1/featured"] {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, slugs, until_live, TestApp};
+use crate::helpers::{eventually, fuzz_texts, slugs, until_live, TestApp};
 
 fn encode(q: &str) -> String {
     form_urlencoded::byte_serialize(q.as_bytes()).collect()
@@ -480,19 +480,7 @@ async fn hostile_search_text_is_never_an_error_of_the_server() {
     ]
     .into();
     let alphabet: Vec<char> = "ab -\"'!&|():*<>\\~^%é字 \u{2}\u{3}".chars().collect();
-    let mut seed: u64 = 7;
-    for _ in 0..120 {
-        let len = (seed % 60) as usize + 1;
-        let s: String = (0..len)
-            .map(|_| {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                alphabet[(seed >> 33) as usize % alphabet.len()]
-            })
-            .collect();
-        cases.push(s);
-    }
+    cases.extend(fuzz_texts(&alphabet, 120, 7));
     for q in &cases {
         let query = encode(q);
         for path in [
