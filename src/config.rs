@@ -104,6 +104,33 @@ pub struct Config {
     )]
     pub shutdown_timeout: u64,
 
+    /// Run this instance's dispatcher: webhook deliveries, the "published" entries of scheduled articles when
+    /// their time comes, and change-log retention. Any number of instances may run it at once.
+    #[arg(long, env = "FOLIO_DISPATCH", default_value_t = true, global = true,
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub dispatch: bool,
+
+    /// How often the dispatcher looks for work, in milliseconds: the longest delay before a webhook is sent.
+    #[arg(long, env = "FOLIO_DISPATCH_INTERVAL_MS", default_value_t = 500, global = true,
+          value_parser = clap::value_parser!(u32).range(10..=60_000))]
+    pub dispatch_interval_ms: u32,
+
+    /// Longest time one webhook delivery may take (connecting, sending, the receiver's answer), in milliseconds.
+    #[arg(long, env = "FOLIO_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, global = true,
+          value_parser = clap::value_parser!(u32).range(100..=60_000))]
+    pub webhook_timeout_ms: u32,
+
+    /// Let webhooks reach loopback, private, link-local and other non-public addresses (local development and
+    /// tests only: it lets an admin token make this server send requests inside its network).
+    #[arg(long, env = "FOLIO_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, global = true,
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub webhook_allow_private: bool,
+
+    /// Days change-log entries (the change feed) and finished webhook deliveries are kept.
+    #[arg(long, env = "FOLIO_CHANGES_RETENTION_DAYS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub changes_retention_days: u32,
+
     /// Log filter, in env_logger's syntax (`info`, `folio=debug,actix_web=info`, ...).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
@@ -143,5 +170,7 @@ mod tests {
         assert_eq!(c.cache_bytes, 16 * 1024 * 1024);
         assert_eq!(c.bind.port(), 0);
         assert!(c.auto_migrate);
+        assert!(c.dispatch && !c.webhook_allow_private);
+        assert_eq!(c.changes_retention_days, 30);
     }
 }

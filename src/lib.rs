@@ -7,6 +7,7 @@ pub mod cache;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod dispatch;
 pub mod domain;
 pub mod limits;
 pub mod seed;

@@ -22,6 +22,7 @@ use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::embedded::{Cluster, ClusterError};
 use crate::db::{self, DbError};
+use crate::dispatch::Dispatcher;
 use crate::state::AppState;
 
 pub use crate::api::{openapi, openapi_to_string};
@@ -184,6 +185,7 @@ pub struct Application {
     addr: SocketAddr,
     database: Database,
     cache: Arc<ResponseCache>,
+    dispatcher: Dispatcher,
 }
 
 impl Application {
@@ -210,6 +212,7 @@ impl Application {
         let state = web::Data::new(AppState::new(pool, config));
         let spec = web::Data::new(Spec::new(&api::openapi()));
         state.cache.listen(database.url.clone());
+        let dispatcher = Dispatcher::start(state.pool.clone(), &state.config);
         let cache = Arc::clone(&state.cache);
         let mut server = HttpServer::new(move || build_app(state.clone(), spec.clone()))
             .shutdown_timeout(shutdown_timeout)
@@ -228,6 +231,7 @@ impl Application {
             addr,
             database,
             cache,
+            dispatcher,
         })
     }
 
@@ -247,9 +251,11 @@ impl Application {
             server,
             database,
             cache,
+            dispatcher,
             ..
         } = self;
         let result = server.await;
+        drop(dispatcher);
         cache.stop();
         drop(database);
         result

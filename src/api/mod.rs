@@ -4,6 +4,7 @@ pub mod articles;
 pub mod auth;
 pub mod authors;
 pub mod body;
+pub mod changes;
 pub mod listing;
 pub mod middleware;
 pub mod ops;
@@ -15,6 +16,7 @@ mod spec;
 pub mod tags;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use actix_web::dev::ResourceDef;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -148,11 +150,13 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "tags", description = "Tags with counts of public articles"),
         (name = "authors", description = "Authors with counts of public articles"),
         (name = "search", description = "Search box suggestions (full results: `GET /articles?q=`)"),
+        (name = "changes", description = "The change feed: every content change after a position, tombstones included"),
+        (name = "webhooks", description = "Webhook endpoints and their delivery logs (admin scope); bodies are `WebhookEvent` and `WebhookPing`, signed per the Standard Webhooks specification"),
         (name = "tokens", description = "API tokens (admin scope)"),
         (name = "operations", description = "Liveness, readiness and this document"),
     ),
     components(
-        schemas(problem::Problem, problem::FieldError, views::ArticleCard, views::SparseArticle, views::SparseArticleListing),
+        schemas(problem::Problem, problem::FieldError, views::ArticleCard, views::SparseArticle, views::SparseArticleListing, views::WebhookEvent, views::WebhookPing),
         responses(
             responses::NotModified,
             responses::BadRequest,
@@ -166,6 +170,7 @@ pub const API_PREFIX: &str = "/api/v1";
             responses::Validation,
             responses::RateLimited,
             responses::Unavailable,
+            responses::ChangesExpired,
         )
     ),
     modifiers(&BearerToken)
@@ -211,6 +216,16 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(authors::put_author)
             .service(authors::patch_author)
             .service(authors::delete_author)
+            .service(changes::list_changes)
+            .service(webhooks::list_webhooks)
+            .service(webhooks::create_webhook)
+            .service(webhooks::get_webhook)
+            .service(webhooks::patch_webhook)
+            .service(webhooks::delete_webhook)
+            .service(webhooks::rotate_webhook_secret)
+            .service(webhooks::ping_webhook)
+            .service(webhooks::list_deliveries)
+            .service(webhooks::redeliver)
             .service(tokens::list_tokens)
             .service(tokens::create_token)
             .service(tokens::revoke_token),

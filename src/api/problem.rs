@@ -74,6 +74,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Unavailable(String),
+    /// A change-feed position older than the kept entries: the client must read the content again.
+    #[error("{0}")]
+    ChangesExpired(String),
     /// The cause is logged; the client only learns that something failed on the server.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -113,6 +116,7 @@ impl ApiError {
             ApiError::Validation { .. } => ("/problems/validation", "Request body is invalid"),
             ApiError::RateLimited { .. } => ("/problems/rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("/problems/unavailable", "Service unavailable"),
+            ApiError::ChangesExpired(_) => ("/problems/changes-expired", "Changes expired"),
             ApiError::Internal(_) => ("/problems/internal", "Internal Server Error"),
         }
     }
@@ -155,6 +159,7 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::ChangesExpired(_) => StatusCode::GONE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -322,6 +327,14 @@ impl From<store::Error> for ApiError {
                 ApiError::BadRequest("query parameter `cursor` is not valid here".to_owned())
             }
             store::Error::NotFound => ApiError::NotFound("No such resource.".to_owned()),
+            store::Error::ChangesExpired { since, floor } => ApiError::ChangesExpired(format!(
+                "the changes after position {since} are no longer kept (entries up to {floor} were pruned): \
+                 read the content again, then follow the feed from the `next` of `GET /api/v1/changes`"
+            )),
+            store::Error::ChangesAhead { since, last } => ApiError::BadRequest(format!(
+                "query parameter `since`: position {since} is beyond the last change ({last}); \
+                 was it read from another database?"
+            )),
             other => ApiError::from_store(
                 other,
                 Subject {

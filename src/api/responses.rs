@@ -150,6 +150,10 @@ problem_responses! {
     Validation => {"type": "/problems/validation", "title": "Request body is invalid", "status": 422,
                    "detail": "1 field is invalid",
                    "errors": [{"field": "title", "code": "length", "message": "must be 1 to 200 characters"}]};
+    /// The position is older than the change log keeps: read the content again, then follow the feed from the
+    /// position `GET /api/v1/changes` (without `since`) answers.
+    ChangesExpired => {"type": "/problems/changes-expired", "title": "Changes expired", "status": 410,
+                       "detail": "the changes after position 12 are no longer kept (entries up to 480 were pruned): read the content again, then follow the feed from the `next` of `GET /api/v1/changes`"};
     /// The database cannot be reached; retry after the given delay.
     Unavailable => {"type": "/problems/unavailable", "title": "Service unavailable", "status": 503,
                     "detail": "The database cannot be reached; try again shortly."},

@@ -88,9 +88,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    change_cursors (name) {
+        name -> Text,
+        position -> Int8,
+    }
+}
+
+diesel::table! {
+    changes (position) {
+        position -> Int8,
+        at -> Timestamptz,
+        #[sql_name = "type"]
+        type_ -> Text,
+        resource_id -> Uuid,
+        slug -> Text,
+        previous_slug -> Nullable<Text>,
+        public -> Bool,
+    }
+}
+
+diesel::table! {
     instance_secrets (name) {
         name -> Text,
         value -> Bytea,
+    }
+}
+
+diesel::table! {
+    scheduled_articles (article_id) {
+        article_id -> Uuid,
+        at -> Timestamptz,
     }
 }
 
@@ -112,11 +139,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (delivery_id, attempt) {
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        at -> Timestamptz,
+        duration_ms -> Int4,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        seq -> Int8,
+        webhook_id -> Uuid,
+        event_type -> Text,
+        position -> Nullable<Int8>,
+        payload -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        url -> Text,
+        description -> Nullable<Text>,
+        events -> Array<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        since_position -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_slug_history -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(scheduled_articles -> articles (article_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -126,7 +200,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     articles,
     authors,
+    change_cursors,
+    changes,
     instance_secrets,
+    scheduled_articles,
     search_words,
     tags,
+    webhook_attempts,
+    webhook_deliveries,
+    webhooks,
 );

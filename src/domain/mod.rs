@@ -11,3 +11,4 @@ pub mod search;
 pub mod slug;
 pub mod time;
 pub mod token;
+pub mod webhook;

@@ -15,10 +15,12 @@
 
 pub mod articles;
 pub mod authors;
+pub mod changes;
 pub mod resource;
 mod sql;
 pub mod tags;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::db::DbError;
 
@@ -69,6 +71,12 @@ pub enum Error {
     /// A cursor whose key does not parse for its sort.
     #[error("bad cursor")]
     BadCursor,
+    /// A change-feed position whose entries were pruned: the reader must resync.
+    #[error("changes after {since} were pruned up to {floor}")]
+    ChangesExpired { since: i64, floor: i64 },
+    /// A change-feed position no change has reached.
+    #[error("position {since} is beyond the last change, {last}")]
+    ChangesAhead { since: i64, last: i64 },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]

@@ -1,6 +1,10 @@
 //! What slug-addressed resources share (tags, authors, and the next of their kind): a record shape, the write
 //! outcomes, and one implementation of create, idempotent replace, merge-patch, delete and the counted listing.
 //! A resource brings its own row type (`SlugTable::Write`); `slug_table!` writes the diesel glue for its table.
+//!
+//! Every write transaction takes `lock_counts` first, before any row lock: it guards the counters (a tag delete
+//! removes links) and orders the change log's positions (migration `change_log`), and taking it first means a
+//! writer never waits for it while holding a row another writer needs.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -47,6 +51,8 @@ pub trait SlugTable {
     /// Overwrites the row at `slug` (which may rename it) and touches `updated_at`.
     fn update(conn: &mut PgConnection, slug: &str, w: &Self::Write) -> QueryResult<usize>;
     fn get(conn: &mut PgConnection, slug: &str) -> QueryResult<Option<Record<Self::Write>>>;
+    /// The rows of `ids` that exist, in no particular order.
+    fn by_ids(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Record<Self::Write>>>;
     fn remove(conn: &mut PgConnection, slug: &str) -> QueryResult<usize>;
     fn list(conn: &mut PgConnection, q: ListQuery) -> QueryResult<Counted<Record<Self::Write>>>;
 }
@@ -83,6 +89,7 @@ pub fn list<T: SlugTable>(
 /// `POST`: a new row; its slug must be free.
 pub fn create<T: SlugTable>(conn: &mut PgConnection, w: &T::Write) -> Result<Record<T::Write>> {
     conn.transaction(|conn| {
+        super::lock_counts(conn)?;
         if T::insert(conn, w)? {
             reload::<T>(conn, T::slug(w))
         } else {
@@ -97,6 +104,7 @@ pub fn put<T: SlugTable>(
     w: &T::Write,
 ) -> Result<Outcome<Record<T::Write>>> {
     conn.transaction(|conn| {
+        super::lock_counts(conn)?;
         if T::insert(conn, w)? {
             return Ok(Outcome::Created(reload::<T>(conn, T::slug(w))?));
         }
@@ -116,6 +124,7 @@ where
     E: From<Error> + From<diesel::result::Error>,
 {
     conn.transaction(|conn| {
+        super::lock_counts(conn)?;
         let current = T::lock(conn, slug)?.ok_or(Error::NotFound)?;
         let w = merge(&current)?;
         Ok(apply::<T>(conn, &current, slug, &w)?)
@@ -124,7 +133,6 @@ where
 
 /// `DELETE`: a row still referenced by articles through a restricting foreign key answers `InUse`.
 pub fn delete<T: SlugTable>(conn: &mut PgConnection, slug: &str) -> Result<()> {
-    // Removing a tag removes its links, which moves counters: take their lock before the row's.
     let removed = conn.transaction(|conn| {
         super::lock_counts(conn)?;
         T::remove(conn, slug)
@@ -199,6 +207,30 @@ macro_rules! slug_table {
                     .first(conn)
                     .optional()
                     .map(|row| row.map($crate::store::resource::record))
+            }
+
+            fn by_ids(
+                conn: &mut PgConnection,
+                ids: &[uuid::Uuid],
+            ) -> QueryResult<Vec<$crate::store::resource::Record<$write>>> {
+                let count = $crate::store::articles::visibility::public_count(
+                    stringify!($table),
+                    $link,
+                    $fk,
+                );
+                Ok($table::table
+                    .filter($table::id.eq_any(ids))
+                    .select((
+                        $table::id,
+                        <$write>::as_select(),
+                        $table::created_at,
+                        $table::updated_at,
+                        diesel::dsl::sql::<diesel::sql_types::BigInt>(&count),
+                    ))
+                    .load(conn)?
+                    .into_iter()
+                    .map($crate::store::resource::record)
+                    .collect())
             }
 
             fn remove(conn: &mut PgConnection, slug: &str) -> QueryResult<usize> {

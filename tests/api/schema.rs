@@ -27,8 +27,14 @@ async fn schema_rs_matches_the_migrations() {
         article_tags,
         articles,
         authors,
+        change_cursors,
+        changes,
+        scheduled_articles,
         search_words,
-        tags
+        tags,
+        webhook_attempts,
+        webhook_deliveries,
+        webhooks
     );
 
     // And the database has no column schema.rs forgets (articles.search and articles.head are read through SQL only).
@@ -48,4 +54,10 @@ async fn schema_rs_matches_the_migrations() {
     assert_eq!(count("article_authors"), 4);
     assert_eq!(count("article_counts"), 4);
     assert_eq!(count("article_slug_history"), 3);
+    assert_eq!(count("changes"), 7);
+    assert_eq!(count("change_cursors"), 2);
+    assert_eq!(count("scheduled_articles"), 2);
+    assert_eq!(count("webhooks"), 12);
+    assert_eq!(count("webhook_deliveries"), 11);
+    assert_eq!(count("webhook_attempts"), 6);
 }

@@ -2,14 +2,18 @@
 //! the API. Field names here are the contract of PRODUCT.md §2.
 
 mod article;
+mod change;
 mod listing;
 mod resource;
 mod token;
+mod webhook;
 
 pub use article::*;
+pub use change::*;
 pub use listing::*;
 pub use resource::*;
 pub use token::*;
+pub use webhook::*;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serializer;

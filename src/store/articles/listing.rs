@@ -180,6 +180,36 @@ pub(super) fn cards(
     Ok(rows)
 }
 
+/// The cards of those of `ids` that `visibility` admits, with their tags and authors, in the order of `ids`.
+pub fn visible_cards(
+    conn: &mut PgConnection,
+    visibility: Visibility,
+    ids: &[Uuid],
+) -> QueryResult<Vec<ArticleRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let include = Include {
+        tags: true,
+        authors: true,
+        ..Include::default()
+    };
+    let mut rows: Vec<ArticleRecord> = visible(
+        articles::table
+            .select(selection(include))
+            .filter(articles::id.eq_any(ids))
+            .into_boxed(),
+        visibility,
+    )
+    .load::<Row>(conn)?
+    .into_iter()
+    .map(ArticleRecord::from_row)
+    .collect();
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.head.id));
+    links::attach(conn, &mut rows, include)?;
+    Ok(rows)
+}
+
 /// One listing request: the matching rows of the window and the total. The cards come from one statement, so a
 /// card is visible by the same snapshot that found it; the total is read beside it (a write committing between
 /// the two can make it differ by that write).

@@ -1,0 +1,25 @@
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhooks;
+DROP TRIGGER changes_notify ON changes;
+DROP TRIGGER authors_lock_counts ON authors;
+DROP TRIGGER tags_lock_counts ON tags;
+CREATE TRIGGER tags_lock_counts BEFORE DELETE OR TRUNCATE ON tags
+    FOR EACH STATEMENT EXECUTE FUNCTION folio_lock_counts_first();
+DROP TRIGGER authors_log_delete ON authors;
+DROP TRIGGER authors_log_update ON authors;
+DROP TRIGGER authors_log_insert ON authors;
+DROP TRIGGER tags_log_delete ON tags;
+DROP TRIGGER tags_log_update ON tags;
+DROP TRIGGER tags_log_insert ON tags;
+DROP FUNCTION folio_log_resource_changes();
+DROP TRIGGER articles_log_delete ON articles;
+DROP TRIGGER articles_log_update ON articles;
+DROP TRIGGER articles_log_insert ON articles;
+DROP FUNCTION folio_log_article_changes();
+DROP FUNCTION folio_publish_due();
+DROP FUNCTION folio_public(text, timestamptz);
+DROP TABLE scheduled_articles;
+DROP TABLE change_cursors;
+DROP TABLE changes;
+DROP FUNCTION folio_next_change_position();
