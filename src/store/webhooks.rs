@@ -291,9 +291,7 @@ pub fn delivery(conn: &mut PgConnection, webhook_id: Uuid, id: Uuid) -> Result<D
         .first(conn)
         .optional()?
         .ok_or(Error::NotFound)?;
-    with_attempts(conn, vec![row])?
-        .pop()
-        .ok_or(Error::NotFound)
+    with_attempts(conn, vec![row])?.pop().ok_or(Error::NotFound)
 }
 
 /// Queues a delivery of `payload` to the endpoint, due now.
