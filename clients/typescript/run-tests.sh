@@ -4,8 +4,9 @@
 #   FOLIO_BIN=/path/to/folio DATABASE_URL=postgres://.../empty_db clients/typescript/run-tests.sh
 #
 # Installs the pinned packages (npm ci), checks that src/schema.ts matches openapi/openapi.json, builds, seeds the
-# demo blog into DATABASE_URL, creates a content:write token, serves the API on the first free port of
-# FOLIO_TEST_PORTS (default 18180-18189), runs the tests with node's test runner and stops the server.
+# demo blog into DATABASE_URL, creates a content:write token (FOLIO_TOKEN) and an admin one (FOLIO_ADMIN_TOKEN),
+# serves the API on the first free port of FOLIO_TEST_PORTS (default 18180-18189), runs the tests with node's test
+# runner and stops the server.
 # The exit code is the tests' (or that of the first step that failed). Needs no standard input.
 set -euo pipefail
 exec </dev/null
@@ -35,6 +36,8 @@ step "seed the demo blog"
 "$FOLIO_BIN" seed --demo
 token="$("$FOLIO_BIN" token create --name "client-tests-$$" --scope content:write | sed -n 1p)"
 case "$token" in folio_*) ;; *) echo "run-tests: no token from 'folio token create'" >&2; exit 2 ;; esac
+admin_token="$("$FOLIO_BIN" token create --name "client-tests-admin-$$" --scope admin | sed -n 1p)"
+case "$admin_token" in folio_*) ;; *) echo "run-tests: no admin token from 'folio token create'" >&2; exit 2 ;; esac
 
 # The first port of the range nobody listens on.
 range="${FOLIO_TEST_PORTS:-18180-18189}"
@@ -74,7 +77,7 @@ node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => pr
 
 step "node --test (FOLIO_URL=$FOLIO_URL)"
 status=0
-FOLIO_TOKEN="$token" npm run --silent test || status=$?
+FOLIO_TOKEN="$token" FOLIO_ADMIN_TOKEN="$admin_token" npm run --silent test || status=$?
 stop
 if [ "$status" -ne 0 ]; then
   echo "run-tests: tests failed; server log tail:" >&2

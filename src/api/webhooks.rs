@@ -57,6 +57,20 @@ pub struct WebhookInput {
     pub enabled: bool,
 }
 
+/// A merge patch of an endpoint: any of its fields (`null` clears `description`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({"enabled": true}))]
+pub struct WebhookPatch {
+    #[schema(max_length = 2000)]
+    url: Option<String>,
+    #[schema(min_items = 1, max_items = 20)]
+    events: Option<Vec<String>>,
+    #[schema(max_length = 500)]
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
 fn enabled() -> bool {
     true
 }
@@ -233,8 +247,8 @@ pub async fn get_webhook(Ctx { state, .. }: Ctx, _: Admin, id: Path<String>) -> 
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     request_body(content(
-        (Object = "application/merge-patch+json", example = json!({"enabled": true})),
-        (Object = "application/json", example = json!({"events": ["*"]})),
+        (WebhookPatch = "application/merge-patch+json", example = json!({"enabled": true})),
+        (WebhookPatch = "application/json", example = json!({"events": ["*"]})),
     )),
     responses(
         (status = 200, description = "The endpoint as it now is", body = WebhookView),

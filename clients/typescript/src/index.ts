@@ -47,10 +47,41 @@ export type Pagination = Schemas["Pagination"];
 export type Links = Schemas["Links"];
 export type Problem = Schemas["Problem"];
 
+/** One entry of the change feed: what happened (`type`) to which resource (`resource`, `id`, `slug`), at which
+ * `position`, with the resource as it now is (`article`, `tag` or `author`); an entry without its resource is a
+ * tombstone: remove the resource with that `id`. */
+export type ChangeView = Schemas["ChangeView"];
+/** A page of the change feed (`GET /api/v1/changes`): `data` oldest first, `meta.next` where to follow from. */
+export type ChangeFeed = Schemas["ChangeFeed"];
+export type ChangeType = Schemas["ChangeType"];
+/** A webhook endpoint, never with its secret. */
+export type WebhookView = Schemas["WebhookView"];
+/** A webhook endpoint with its signing secret (`whsec_...`): answered only on creation and rotation. */
+export type WebhookWithSecret = Schemas["WebhookWithSecret"];
+/** A webhook endpoint as created: `url` and `events` required, `description` and `enabled` optional. */
+export type WebhookInput = Schemas["WebhookInput"];
+/** A JSON merge patch of a webhook endpoint: any of `url`, `events`, `description`, `enabled` (`null` clears the
+ * description). The spec types this body as a bare object; this is what the server accepts. */
+export type WebhookPatch = Partial<WebhookInput>;
+/** One event sent (or to be sent) to one endpoint, with every attempt; `payload` is the body sent (see
+ * {@link payloadOf}). */
+export type DeliveryView = Schemas["DeliveryView"];
+/** A page of an endpoint's delivery log, newest first (`links.next` / `meta.has_more` for older ones). */
+export type DeliveryList = Schemas["DeliveryList"];
+export type DeliveryStatus = Schemas["DeliveryStatus"];
+/** The body of a webhook announcing a change: `data` is the change as the feed shows it with a token. */
+export type WebhookEvent = Schemas["WebhookEvent"];
+/** The body of a ping (`type: "ping"`). */
+export type WebhookPing = Schemas["WebhookPing"];
+
 /** Query parameters of `GET /api/v1/articles` (and `/api/v1/featured`). */
 export type ArticleQuery = NonNullable<operations["list_articles"]["parameters"]["query"]>;
 /** Query parameters of `GET /api/v1/search/suggest`. */
 export type SuggestQuery = operations["suggest"]["parameters"]["query"];
+/** Query parameters of `GET /api/v1/changes`. */
+export type ChangeQuery = NonNullable<operations["list_changes"]["parameters"]["query"]>;
+/** Query parameters of `GET /api/v1/webhooks/{id}/deliveries`. */
+export type DeliveryQuery = NonNullable<operations["list_deliveries"]["parameters"]["query"]>;
 
 export type FolioClient = Client<paths, `${string}/${string}`>;
 
@@ -143,6 +174,210 @@ export async function suggest(
   });
   if (!data) throw new FolioError(response, error);
   return data.data;
+}
+
+/**
+ * One page of the change feed (`GET /api/v1/changes`): the changes after `since`, oldest first, at most `limit`
+ * (1 to 500, default 100); with `drafts: true` (needs a `content:read` token) drafts' and scheduled articles'
+ * changes too. Without `since`, no entries and `meta.next` is the latest position: ask for it before reading the
+ * content, then follow the feed from it. Throws a {@link FolioError} when the API refuses: `400` for a bad `since`
+ * or `limit` (or a `since` ahead of the log), `410` (`/problems/changes-expired`) for a `since` older than the log
+ * keeps (read the content again and start over).
+ */
+export async function listChanges(
+  client: FolioClient,
+  options: { since?: number; limit?: number; drafts?: boolean; signal?: AbortSignal } = {},
+): Promise<ChangeFeed> {
+  const query: ChangeQuery = {};
+  if (options.since !== undefined) query.since = options.since;
+  if (options.limit !== undefined) query.limit = options.limit;
+  if (options.drafts !== undefined) query.drafts = options.drafts;
+  const { data, error, response } = await client.GET("/api/v1/changes", {
+    params: { query },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** A page of {@link followChanges}: its entries, oldest first, and the position to persist once they are
+ * handled (the last entry's, or the previous position when there were none). */
+export interface ChangePage {
+  entries: ChangeView[];
+  next: number;
+}
+
+/**
+ * Reads the change feed from `since` until it is caught up (one pass, no polling): one {@link ChangePage} per
+ * request, while `meta.has_more` says more follow. Handle a page's `entries`, then persist its `next`: the last
+ * page's `next` is where to follow from next time (it is also the generator's return value). The last page may
+ * have no entries. Throws a {@link FolioError} as {@link listChanges} does.
+ *
+ * ```ts
+ * for await (const page of followChanges(folio, position)) {
+ *   for (const change of page.entries) apply(change);
+ *   position = page.next; // save it
+ * }
+ * ```
+ */
+export async function* followChanges(
+  client: FolioClient,
+  since: number,
+  options: { limit?: number; drafts?: boolean; signal?: AbortSignal } = {},
+): AsyncGenerator<ChangePage, number, undefined> {
+  let position = since;
+  for (;;) {
+    const feed = await listChanges(client, { ...options, since: position });
+    position = feed.meta.next;
+    yield { entries: feed.data, next: position };
+    if (!feed.meta.has_more) return position;
+  }
+}
+
+/** Every webhook endpoint, oldest first, without their secrets (`GET /api/v1/webhooks`; `admin` token). */
+export async function listWebhooks(
+  client: FolioClient,
+  options: { signal?: AbortSignal } = {},
+): Promise<WebhookView[]> {
+  const { data, error, response } = await client.GET("/api/v1/webhooks", { signal: options.signal });
+  if (!data) throw new FolioError(response, error);
+  return data.data;
+}
+
+/**
+ * Creates a webhook endpoint (`POST /api/v1/webhooks`; `admin` token) and answers it with its signing secret,
+ * shown this once. Throws a {@link FolioError}: `422` (`/problems/validation`, `problem.errors` naming the fields)
+ * for e.g. a private or loopback `url` the server does not allow.
+ */
+export async function createWebhook(
+  client: FolioClient,
+  input: WebhookInput,
+  options: { signal?: AbortSignal } = {},
+): Promise<WebhookWithSecret> {
+  const { data, error, response } = await client.POST("/api/v1/webhooks", { body: input, signal: options.signal });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** One webhook endpoint (`GET /api/v1/webhooks/{id}`); a {@link FolioError} with status `404` when there is none. */
+export async function getWebhook(
+  client: FolioClient,
+  id: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<WebhookView> {
+  const { data, error, response } = await client.GET("/api/v1/webhooks/{id}", {
+    params: { path: { id } },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/**
+ * Changes a webhook endpoint (`PATCH /api/v1/webhooks/{id}`, a JSON merge patch) and answers it as it now is.
+ * Enabling a disabled endpoint clears its `disabled_reason` and resumes its pending deliveries.
+ */
+export async function patchWebhook(
+  client: FolioClient,
+  id: string,
+  patch: WebhookPatch,
+  options: { signal?: AbortSignal } = {},
+): Promise<WebhookView> {
+  const { data, error, response } = await client.PATCH("/api/v1/webhooks/{id}", {
+    params: { path: { id } },
+    // The spec types the merge patch as a bare object (`Record<string, never>`); WebhookPatch is what it accepts.
+    body: patch as unknown as Record<string, never>,
+    headers: { "Content-Type": "application/merge-patch+json" },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** Deletes a webhook endpoint and its delivery log (`DELETE /api/v1/webhooks/{id}`). */
+export async function deleteWebhook(
+  client: FolioClient,
+  id: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
+  const { error, response } = await client.DELETE("/api/v1/webhooks/{id}", {
+    params: { path: { id } },
+    signal: options.signal,
+  });
+  if (!response.ok) throw new FolioError(response, error);
+}
+
+/** Gives a webhook endpoint a new signing secret, answered this once (`POST /api/v1/webhooks/{id}/rotate-secret`);
+ * the old one keeps signing beside it for 24 hours. */
+export async function rotateWebhookSecret(
+  client: FolioClient,
+  id: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<WebhookWithSecret> {
+  const { data, error, response } = await client.POST("/api/v1/webhooks/{id}/rotate-secret", {
+    params: { path: { id } },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** Queues a `ping` to a webhook endpoint (`POST /api/v1/webhooks/{id}/ping`, `202`) and answers its delivery. */
+export async function pingWebhook(
+  client: FolioClient,
+  id: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<DeliveryView> {
+  const { data, error, response } = await client.POST("/api/v1/webhooks/{id}/ping", {
+    params: { path: { id } },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/**
+ * A page of a webhook endpoint's delivery log (`GET /api/v1/webhooks/{id}/deliveries`), newest first: only those
+ * in `status` (`pending`, `delivered`, `failed`), only those older than the delivery `before` (the last id of the
+ * previous page), at most `limit` (1 to 100, default 20). `meta.has_more` says whether older ones follow.
+ */
+export async function listDeliveries(
+  client: FolioClient,
+  id: string,
+  options: { status?: DeliveryStatus; before?: string; limit?: number; signal?: AbortSignal } = {},
+): Promise<DeliveryList> {
+  const query: DeliveryQuery = {};
+  if (options.status !== undefined) query.status = options.status;
+  if (options.before !== undefined) query.before = options.before;
+  if (options.limit !== undefined) query.limit = options.limit;
+  const { data, error, response } = await client.GET("/api/v1/webhooks/{id}/deliveries", {
+    params: { path: { id }, query },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** Sends a delivery again now, with the same `webhook-id` (`POST .../deliveries/{delivery_id}/redeliver`, `202`),
+ * and answers it. */
+export async function redeliver(
+  client: FolioClient,
+  id: string,
+  deliveryId: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<DeliveryView> {
+  const { data, error, response } = await client.POST("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", {
+    params: { path: { id, delivery_id: deliveryId } },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** The body a delivery sends: a {@link WebhookPing} when its `event_type` is `ping`, a {@link WebhookEvent}
+ * otherwise (the spec types `payload` as a bare object). */
+export function payloadOf(delivery: DeliveryView): WebhookEvent | WebhookPing {
+  return delivery.payload as unknown as WebhookEvent | WebhookPing;
 }
 
 /**

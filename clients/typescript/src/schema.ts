@@ -244,6 +244,171 @@ export interface paths {
         patch: operations["patch_author"];
         trace?: never;
     };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Changes after a position, oldest first.
+         * @description Every content change is in the log, written in the change's own transaction: articles published (when they
+         *     are written public, or when their scheduled time comes), updated, unpublished, deleted, renamed
+         *     (`previous_slug`), and tags and authors created, updated and deleted. Positions grow in commit order, so
+         *     following `meta.next` sees every change exactly once, even while writes commit concurrently.
+         *
+         *     Each entry carries its resource as it now is; an entry without one is a tombstone (remove the resource with
+         *     that `id`). Entries are kept for `FOLIO_CHANGES_RETENTION_DAYS` (30 by default); a `since` older than what
+         *     is kept answers 410 `/problems/changes-expired`: read the content again and follow from the latest position.
+         *     To start, ask without `since` for the latest position, then read the listings, then follow from it.
+         */
+        get: operations["list_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every webhook endpoint.
+         * @description Oldest first, without their secrets.
+         */
+        get: operations["list_webhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint. The answer holds its signing secret: the only time it is shown.
+         * @description The endpoint receives the events logged from now on, signed per the Standard Webhooks specification (see the
+         *     `WebhookEvent` schema for the body and headers). Deliveries are at least once: a non-2xx answer, a timeout
+         *     (`FOLIO_WEBHOOK_TIMEOUT_MS`, 10 s by default) or a refused connection is retried with exponential backoff and
+         *     jitter (about 5 s, 15 s, 45 s, ... up to 6 h between tries, 12 attempts over about a day); after the last,
+         *     or at once on `410 Gone`, the endpoint is disabled with the reason. Receivers should deduplicate on
+         *     `webhook-id` and order by `data.position`.
+         */
+        post: operations["create_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint. */
+        get: operations["get_webhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint and its delivery log. */
+        delete: operations["delete_webhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint (JSON merge patch).
+         * @description `url`, `events`, `description` and `enabled`; enabling a disabled endpoint clears its `disabled_reason` and
+         *     resumes its pending deliveries.
+         */
+        patch: operations["patch_webhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a webhook endpoint a new signing secret. The answer holds it: the only time it is shown.
+         * @description For 24 hours the old secret signs too (a second `v1,` value in `webhook-signature`), so a receiver can be
+         *     switched to the new secret without missing a delivery.
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `ping` to a webhook endpoint now.
+         * @description Queued like any event (whatever the endpoint's `events`) and delivered within moments; its delivery (answered
+         *     here) shows in the log with the receiver's answer.
+         */
+        post: operations["ping_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook endpoint's delivery log.
+         * @description Newest first: each delivery with its state, every attempt (time, duration, the receiver's status code, the
+         *     error) and the body sent. Finished deliveries are kept as long as change-log entries.
+         */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now.
+         * @description With the same `webhook-id` (receivers that already handled it can skip it), a new timestamp and signature. A
+         *     delivered, failed or pending delivery gets one more attempt at once; if it fails, retries follow the schedule.
+         *     A disabled endpoint's deliveries wait until it is enabled.
+         */
+        post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -827,6 +992,34 @@ export interface components {
             highlight?: components["schemas"]["HighlightView"] | null;
         };
         /**
+         * @description One attempt to deliver.
+         * @example {
+         *       "at": "2026-11-30T09:00:01Z",
+         *       "attempt": 1,
+         *       "duration_ms": 84,
+         *       "error": "the receiver answered 500",
+         *       "status_code": 500
+         *     }
+         */
+        AttemptView: {
+            /**
+             * Format: int32
+             * @description 1 for the first.
+             */
+            attempt: number;
+            /** Format: date-time */
+            at: string;
+            /** Format: int32 */
+            duration_ms: number;
+            /**
+             * Format: int32
+             * @description The receiver's status code, when it answered.
+             */
+            status_code?: number | null;
+            /** @description Why the attempt failed (none when it succeeded). */
+            error?: string | null;
+        };
+        /**
          * @description The fields of an author write.
          * @example {
          *       "avatar_url": "https://example.com/ada.png",
@@ -962,6 +1155,155 @@ export interface components {
             article_count: number;
         };
         /**
+         * @description A page of the change feed, oldest first.
+         * @example {
+         *       "data": [
+         *         {
+         *           "at": "2026-11-30T09:05:00Z",
+         *           "id": "7c1f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f11",
+         *           "position": 43,
+         *           "previous_slug": null,
+         *           "public": true,
+         *           "resource": "article",
+         *           "slug": "an-old-post",
+         *           "type": "article.deleted"
+         *         }
+         *       ],
+         *       "links": {
+         *         "next": "/api/v1/changes?since=43",
+         *         "self": "/api/v1/changes?since=42"
+         *       },
+         *       "meta": {
+         *         "has_more": false,
+         *         "next": 43,
+         *         "since": 42
+         *       }
+         *     }
+         */
+        ChangeFeed: {
+            data: components["schemas"]["ChangeView"][];
+            meta: components["schemas"]["ChangeFeedMeta"];
+            links: components["schemas"]["ChangeFeedLinks"];
+        };
+        /** @description Links of a feed page. */
+        ChangeFeedLinks: {
+            self: string;
+            /** @description This feed from `meta.next`: what to ask for next, now or later. */
+            next: string;
+        };
+        /** @description Where the feed stands. */
+        ChangeFeedMeta: {
+            /**
+             * Format: int64
+             * @description The `since` this page was read after.
+             */
+            since: number;
+            /**
+             * Format: int64
+             * @description The position to ask from next (`since=`): the last entry's, or `since` when there was none.
+             */
+            next: number;
+            /** @description Whether more entries follow right away (ask again at once); false when the feed is caught up. */
+            has_more: boolean;
+        };
+        /**
+         * @description The type of a change.
+         * @enum {string}
+         */
+        ChangeType: "article.created" | "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "author.created" | "author.updated" | "author.deleted";
+        /**
+         * @description One change: what happened to which resource, and the resource as it now is. An entry without its resource's
+         *     object is a tombstone: the resource was deleted or unpublished (or, for an older entry, a later entry of the
+         *     same feed deletes or unpublishes it). Remove the resource with this `id` from what you keep.
+         * @example {
+         *       "article": {
+         *         "authors": [
+         *           {
+         *             "avatar_url": null,
+         *             "name": "Ada Lovelace",
+         *             "slug": "ada"
+         *           }
+         *         ],
+         *         "cover_image": null,
+         *         "created_at": "2026-11-29T16:12:03Z",
+         *         "featured": true,
+         *         "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+         *         "primary_author": {
+         *           "avatar_url": null,
+         *           "name": "Ada Lovelace",
+         *           "slug": "ada"
+         *         },
+         *         "primary_tag": {
+         *           "name": "System Design",
+         *           "slug": "system-design"
+         *         },
+         *         "published_at": "2026-11-30T09:00:00Z",
+         *         "reading_time_minutes": 8,
+         *         "seo": {
+         *           "canonical_url": null,
+         *           "meta_description": null,
+         *           "meta_title": null
+         *         },
+         *         "slug": "message-queues-explained",
+         *         "status": "published",
+         *         "summary": "When to reach for a queue.",
+         *         "tags": [
+         *           {
+         *             "name": "System Design",
+         *             "slug": "system-design"
+         *           }
+         *         ],
+         *         "title": "Message Queues Explained",
+         *         "updated_at": "2026-11-30T08:55:40Z",
+         *         "version": 3,
+         *         "word_count": 1612
+         *       },
+         *       "at": "2026-11-30T09:00:00Z",
+         *       "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+         *       "position": 42,
+         *       "previous_slug": null,
+         *       "public": true,
+         *       "resource": "article",
+         *       "slug": "message-queues-explained",
+         *       "type": "article.published"
+         *     }
+         */
+        ChangeView: {
+            /**
+             * Format: int64
+             * @description The entry's place in the log: positions grow in commit order, so every change after this one has a
+             *     greater position.
+             */
+            position: number;
+            /**
+             * @description What happened. `article.created` is a new draft or scheduled article, `article.published` an article
+             *     becoming public (on its write, or when its scheduled time comes), `article.updated` an edit that kept it
+             *     public (or, with a token, not public), `article.unpublished` a public article made a draft or moved into
+             *     the future.
+             */
+            type: components["schemas"]["ChangeType"];
+            /**
+             * Format: date-time
+             * @description When the change committed (the start of its transaction).
+             */
+            at: string;
+            resource: components["schemas"]["ResourceKind"];
+            /**
+             * Format: uuid
+             * @description The resource's id: stable across renames.
+             */
+            id: string;
+            /** @description The resource's slug after the change (before it, for a deletion). */
+            slug: string;
+            /** @description The slug before the change, when the change renamed the resource. */
+            previous_slug?: string | null;
+            /** @description Whether a reader without a token saw the change (always true in the public feed). */
+            public: boolean;
+            article?: components["schemas"]["ArticleCard"] | null;
+            tag?: components["schemas"]["TagView"] | null;
+            author?: components["schemas"]["AuthorView"] | null;
+        };
+        /**
          * @example {
          *       "alt": "A harbour at dawn",
          *       "url": "https://example.com/cover.jpg"
@@ -990,6 +1332,98 @@ export interface components {
         CreatedTokenView: components["schemas"]["TokenView"] & {
             /** @description Shown once; only its hash is stored. */
             secret: string;
+        };
+        /** @description An endpoint's deliveries, newest first. */
+        DeliveryList: {
+            data: components["schemas"]["DeliveryView"][];
+            meta: components["schemas"]["DeliveryListMeta"];
+            links: components["schemas"]["DeliveryListLinks"];
+        };
+        /** @description Links of a delivery log page. */
+        DeliveryListLinks: {
+            self: string;
+            /** @description The next (older) page. */
+            next?: string | null;
+        };
+        /** @description Where a delivery log page stands. */
+        DeliveryListMeta: {
+            /** @description Whether older deliveries follow (`links.next`). */
+            has_more: boolean;
+        };
+        /** @description A delivery's body: an event or a ping. */
+        DeliveryPayload: components["schemas"]["WebhookEvent"] | components["schemas"]["WebhookPing"];
+        /**
+         * @description The state of a delivery.
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "delivered" | "failed";
+        /**
+         * @description One event sent (or to be sent) to one endpoint, with every attempt.
+         * @example {
+         *       "attempts": [
+         *         {
+         *           "at": "2026-11-30T09:00:01Z",
+         *           "attempt": 1,
+         *           "duration_ms": 84,
+         *           "error": "the receiver answered 500",
+         *           "status_code": 500
+         *         },
+         *         {
+         *           "at": "2026-11-30T09:00:06Z",
+         *           "attempt": 2,
+         *           "duration_ms": 12,
+         *           "error": null,
+         *           "status_code": 204
+         *         }
+         *       ],
+         *       "created_at": "2026-11-30T09:00:00Z",
+         *       "delivered_at": "2026-11-30T09:00:06Z",
+         *       "event_type": "article.published",
+         *       "id": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
+         *       "message_id": "msg_9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d",
+         *       "next_attempt_at": null,
+         *       "payload": {
+         *         "data": {
+         *           "position": 42
+         *         },
+         *         "timestamp": "2026-11-30T09:00:00Z",
+         *         "type": "article.published"
+         *       },
+         *       "position": 42,
+         *       "status": "delivered",
+         *       "webhook_id": "5d0c1e8a-3f7b-4b8e-9f3e-2a1b0c9d8e7f"
+         *     }
+         */
+        DeliveryView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            webhook_id: string;
+            /**
+             * @description The `webhook-id` header of every attempt: the same on retries and redeliveries, so receivers can
+             *     deduplicate.
+             */
+            message_id: string;
+            event_type: string;
+            /**
+             * Format: int64
+             * @description The change it announces (none for a ping).
+             */
+            position?: number | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /**
+             * Format: date-time
+             * @description When a pending delivery is next attempted.
+             */
+            next_attempt_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            /** @description Oldest first. */
+            attempts: components["schemas"]["AttemptView"][];
+            /** @description The body sent, as JSON. */
+            payload: components["schemas"]["DeliveryPayload"];
         };
         /**
          * @description One invalid field of a request.
@@ -1127,6 +1561,11 @@ export interface components {
             prev_cursor?: string | null;
             next_cursor?: string | null;
         };
+        /** @description What a ping carries. */
+        PingData: {
+            /** Format: uuid */
+            webhook_id: string;
+        };
         /**
          * @description An RFC 9457 problem document.
          * @example {
@@ -1158,6 +1597,11 @@ export interface components {
             /** @description For `/problems/validation`: each invalid field. */
             errors?: components["schemas"]["FieldError"][] | null;
         };
+        /**
+         * @description The kind of resource a change is about.
+         * @enum {string}
+         */
+        ResourceKind: "article" | "tag" | "author";
         /**
          * @example content:write
          * @enum {string}
@@ -1481,6 +1925,162 @@ export interface components {
             /** Format: date-time */
             expires_at?: string | null;
         };
+        /**
+         * @description The body of a webhook announcing a change. Sent as a POST with `content-type: application/json` and the
+         *     Standard Webhooks headers: `webhook-id` (the delivery's `message_id`, the same on every retry),
+         *     `webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature` (`v1,` and the base64
+         *     HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's base64-decoded bytes; two
+         *     such values, space-separated, while a rotated secret's overlap lasts).
+         * @example {
+         *       "data": {
+         *         "at": "2026-11-30T09:00:00Z",
+         *         "id": "0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+         *         "position": 42,
+         *         "previous_slug": null,
+         *         "public": true,
+         *         "resource": "article",
+         *         "slug": "message-queues-explained",
+         *         "type": "article.published"
+         *       },
+         *       "timestamp": "2026-11-30T09:00:00Z",
+         *       "type": "article.published"
+         *     }
+         */
+        WebhookEvent: {
+            /** @description The change's type (`data.type`). */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             */
+            timestamp: string;
+            /** @description The change, as the change feed shows it with a `content:read` token (drafts' cards included). */
+            data: components["schemas"]["ChangeView"];
+        };
+        /**
+         * @description An endpoint as written: every field of a `POST`, and of the result of a merge patch.
+         * @example {
+         *       "description": "Rebuild the site",
+         *       "events": [
+         *         "article.*",
+         *         "tag.deleted"
+         *       ],
+         *       "url": "https://example.com/webhooks/folio"
+         *     }
+         */
+        WebhookInput: {
+            /**
+             * @description Where to POST: an absolute `http` or `https` URL of at most 2,000 characters, without credentials. Loopback,
+             *     private, link-local and other non-public addresses are refused (by name too, when each delivery resolves
+             *     it) unless the server's `FOLIO_WEBHOOK_ALLOW_PRIVATE` setting allows them. Redirects are not followed.
+             * @example https://example.com/webhooks/folio
+             */
+            url: string;
+            /**
+             * @description The event types to receive: names (`article.published`), a resource's every event (`article.*`), or
+             *     `*`. Known types: `article.created`, `article.published`, `article.updated`, `article.unpublished`,
+             *     `article.deleted`, `tag.created`, `tag.updated`, `tag.deleted`, `author.created`, `author.updated`,
+             *     `author.deleted`, `ping`.
+             */
+            events: string[];
+            /** @description Up to 500 characters, for people. */
+            description?: string | null;
+            /** @description Whether it receives events (default true). Enabling a disabled endpoint clears `disabled_reason`. */
+            enabled?: boolean;
+        };
+        /** @description Every webhook endpoint, oldest first. */
+        WebhookList: {
+            data: components["schemas"]["WebhookView"][];
+        };
+        /**
+         * @description A merge patch of an endpoint: any of its fields (`null` clears `description`).
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        WebhookPatch: {
+            url?: string | null;
+            events?: string[] | null;
+            description?: string | null;
+            enabled?: boolean | null;
+        };
+        /**
+         * @description The body of a ping (`POST /api/v1/webhooks/{id}/ping`), with the same headers as every event.
+         * @example {
+         *       "data": {
+         *         "webhook_id": "5d0c1e8a-3f7b-4b8e-9f3e-2a1b0c9d8e7f"
+         *       },
+         *       "timestamp": "2026-11-30T09:00:00Z",
+         *       "type": "ping"
+         *     }
+         */
+        WebhookPing: {
+            /**
+             * @description Always `ping`.
+             * @example ping
+             */
+            type: string;
+            /** Format: date-time */
+            timestamp: string;
+            data: components["schemas"]["PingData"];
+        };
+        /**
+         * @description A webhook endpoint (never its secret).
+         * @example {
+         *       "created_at": "2026-11-30T09:00:00Z",
+         *       "description": "Rebuild the site",
+         *       "disabled_reason": null,
+         *       "enabled": true,
+         *       "events": [
+         *         "article.*"
+         *       ],
+         *       "id": "5d0c1e8a-3f7b-4b8e-9f3e-2a1b0c9d8e7f",
+         *       "updated_at": "2026-11-30T09:00:00Z",
+         *       "url": "https://example.com/webhooks/folio"
+         *     }
+         */
+        WebhookView: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            description?: string | null;
+            /** @description Event types it receives: names (`article.published`), a resource's every event (`article.*`), or `*`. */
+            events: string[];
+            /**
+             * @description False when an admin turned it off, or Folio did after sustained failure (see `disabled_reason`). A
+             *     disabled endpoint is sent nothing; events logged meanwhile are not queued for it (the change feed has them).
+             */
+            enabled: boolean;
+            /** @description Why Folio disabled it, when it did: the last failure and how long deliveries failed. */
+            disabled_reason?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /**
+         * @description An endpoint with its signing secret: answered once, when the endpoint is created or its secret rotated.
+         * @example {
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+         *       "webhook": {
+         *         "created_at": "2026-11-30T09:00:00Z",
+         *         "description": null,
+         *         "disabled_reason": null,
+         *         "enabled": true,
+         *         "events": [
+         *           "*"
+         *         ],
+         *         "id": "5d0c1e8a-3f7b-4b8e-9f3e-2a1b0c9d8e7f",
+         *         "updated_at": "2026-11-30T09:00:00Z",
+         *         "url": "https://example.com/webhooks/folio"
+         *       }
+         *     }
+         */
+        WebhookWithSecret: {
+            webhook: components["schemas"]["WebhookView"];
+            /** @description The Standard Webhooks signing secret (`whsec_` and base64): give it to the receiver's verifying library. */
+            secret: string;
+        };
     };
     responses: {
         /** @description The request is malformed: invalid JSON, a bad or unknown query parameter, an out-of-range value. */
@@ -1495,6 +2095,23 @@ export interface components {
                  *       "status": 400,
                  *       "title": "Bad request",
                  *       "type": "/problems/bad-request"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The position is older than the change log keeps: read the content again, then follow the feed from the position `GET /api/v1/changes` (without `since`) answers. */
+        ChangesExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "the changes after position 12 are no longer kept (entries up to 480 were pruned): read the content again, then follow the feed from the `next` of `GET /api/v1/changes`",
+                 *       "status": 410,
+                 *       "title": "Changes expired",
+                 *       "type": "/problems/changes-expired"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -2661,6 +3278,356 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_changes: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The position of the last change you have (`meta.next` of your last read; 0 for the log's beginning).
+                 *     Without it, the answer has no entries and `meta.next` is the latest position: where to follow from after
+                 *     reading the content itself.
+                 * @example 42
+                 */
+                since?: number;
+                /**
+                 * @description Entries per page, 1 to 500 (default 100).
+                 * @example 100
+                 */
+                limit?: number;
+                /**
+                 * @description With a `content:read` token: every change, drafts' and scheduled articles' included (`public` tells which
+                 *     a reader without a token saw), with cards of any status.
+                 * @example false
+                 */
+                drafts?: boolean;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes after `since`, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeFeed"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["ChangesExpired"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_webhooks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description Created; `secret` is shown this once */
+            201: {
+                headers: {
+                    /** @description The endpoint's URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_webhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; nothing more is sent to it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         "*"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookPatch"];
+                /**
+                 * @example {
+                 *       "enabled": true
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown this once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    ping_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only deliveries in this state: `pending`, `delivered` or `failed`.
+                 * @example failed
+                 */
+                status?: string;
+                /** @description Only deliveries older than this one (the last id of the previous page; `links.next` carries it). */
+                before?: string;
+                /**
+                 * @description Deliveries per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id */
+                id: string;
+                /** @description The delivery's id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

@@ -19,6 +19,11 @@ export function writerClient(): FolioClient {
   return createFolioClient(FOLIO_URL, required("FOLIO_TOKEN"));
 }
 
+/** A client with `FOLIO_ADMIN_TOKEN` (scope `admin`), as an operator managing webhooks has. */
+export function adminClient(options: Parameters<typeof createFolioClient>[2] = {}): FolioClient {
+  return createFolioClient(FOLIO_URL, required("FOLIO_ADMIN_TOKEN"), options);
+}
+
 /** Narrows an openapi-fetch result to its data, failing the test with the problem document otherwise. */
 export function ok<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.data === undefined) {

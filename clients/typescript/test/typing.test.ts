@@ -3,7 +3,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createFolioClient, suggest, type Card, type components, type Suggestion } from "../src/index.js";
+import {
+  createFolioClient,
+  createWebhook,
+  followChanges,
+  listDeliveries,
+  patchWebhook,
+  suggest,
+  type Card,
+  type ChangeType,
+  type ChangeView,
+  type components,
+  type Suggestion,
+} from "../src/index.js";
 
 export function mistakesTheTypesCatch() {
   const client = createFolioClient("http://127.0.0.1:1");
@@ -29,7 +41,22 @@ export function mistakesTheTypesCatch() {
   void suggest(client, "pagin", { limit: "5" });
   // @ts-expect-error: a suggestion's highlight is the title as HTML text, not a search result's {title, body}
   const suggestion: Suggestion = { slug: "x", title: "x", highlight: { title: "x", body: "x" } };
-  return [status, input, partial, suggestion];
+  // @ts-expect-error: a feed position is an integer
+  void followChanges(client, "42");
+  // @ts-expect-error: ChangeType is a closed set
+  const change: ChangeType = "article.renamed";
+  // @ts-expect-error: a webhook needs the events it receives
+  void createWebhook(client, { url: "https://example.com/hook" });
+  // @ts-expect-error: a webhook patch names only the endpoint's fields
+  void patchWebhook(client, "id", { colour: "red" });
+  // @ts-expect-error: a delivery is pending, delivered or failed
+  void listDeliveries(client, "id", { status: "lost" });
+  return [status, input, partial, suggestion, change];
+}
+
+/** Compiles only while a change entry's resource is typed as optional (absent from tombstones). */
+export function changeLine(change: ChangeView): string {
+  return change.article ? `${change.type}: ${change.article.title}` : `${change.type}: remove ${change.id}`;
 }
 
 /** Compiles only while a default card's always-present fields are typed as present. */

@@ -134,9 +134,18 @@ pub struct DeliveryView {
     pub delivered_at: Option<DateTime<Utc>>,
     /// Oldest first.
     pub attempts: Vec<AttemptView>,
-    /// The body sent, as JSON (a `WebhookEvent` or a `WebhookPing`).
-    #[schema(value_type = Object)]
+    /// The body sent, as JSON.
+    #[schema(value_type = DeliveryPayload)]
     pub payload: Value,
+}
+
+/// A delivery's body: an event or a ping.
+#[derive(ToSchema)]
+#[allow(dead_code, clippy::large_enum_variant)]
+#[serde(untagged)]
+pub enum DeliveryPayload {
+    Event(WebhookEvent),
+    Ping(WebhookPing),
 }
 
 /// The `webhook-id` of a delivery.
