@@ -16,8 +16,8 @@ use super::listing;
 use super::problem::{ApiError, FieldError, TxError};
 use super::responses::{Authorized, BadRequest, NotFound, ScopedRead, Write};
 use super::views::{
-    DeliveryList, DeliveryListLinks, DeliveryListMeta, DeliveryView, PingData, WebhookList,
-    WebhookPing, WebhookView, WebhookWithSecret,
+    DeliveryList, DeliveryListLinks, DeliveryListMeta, DeliveryStatus, DeliveryView, PingData,
+    WebhookList, WebhookPing, WebhookView, WebhookWithSecret,
 };
 use super::{Answer, Ctx};
 use crate::domain::webhook;
@@ -46,28 +46,43 @@ pub struct WebhookInput {
     /// `*`. Known types: `article.created`, `article.published`, `article.updated`, `article.unpublished`,
     /// `article.deleted`, `tag.created`, `tag.updated`, `tag.deleted`, `author.created`, `author.updated`,
     /// `author.deleted`, `ping`.
-    #[schema(required = true, min_items = 1, max_items = 20)]
+    #[schema(required = true, min_items = 1, max_items = 20, value_type = Vec<EventPattern>)]
     pub events: Vec<String>,
     /// Up to 500 characters, for people.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub description: Option<String>,
     /// Whether it receives events (default true). Enabling a disabled endpoint clears `disabled_reason`.
     #[serde(default = "enabled")]
     pub enabled: bool,
 }
 
-/// A merge patch of an endpoint: any of its fields (`null` clears `description`).
+/// An entry of `events`: an event type, a resource's every event (`article.*`), or `*`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[schema(
+    example = "article.published",
+    pattern = r"^(\*|(article|tag|author)\.\*|article\.(created|published|updated|unpublished|deleted)|(tag|author)\.(created|updated|deleted)|ping)$"
+)]
+pub struct EventPattern(String);
+
+/// A merge patch of an endpoint: any of its fields (`null` clears `description`; the others cannot be cleared).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"enabled": true}))]
 pub struct WebhookPatch {
-    #[schema(max_length = 2000)]
+    #[schema(
+        nullable = false,
+        max_length = 2000,
+        pattern = r"^https?://[^\s\u0000/?#@]+([/?#][^\s\u0000]*)?$"
+    )]
     url: Option<String>,
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(nullable = false, min_items = 1, max_items = 20, value_type = Option<Vec<EventPattern>>)]
     events: Option<Vec<String>>,
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     description: Option<String>,
+    #[schema(nullable = false)]
     enabled: Option<bool>,
 }
 
@@ -388,7 +403,7 @@ pub async fn ping_webhook(Ctx { state, .. }: Ctx, _: Admin, id: Path<String>) ->
 #[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
     /// Only deliveries in this state: `pending`, `delivered` or `failed`.
-    #[param(value_type = Option<String>, example = "failed")]
+    #[param(value_type = Option<DeliveryStatus>, example = "failed")]
     pub status: Option<String>,
     /// Only deliveries older than this one (the last id of the previous page; `links.next` carries it).
     #[param(value_type = Option<Uuid>)]

@@ -1426,6 +1426,11 @@ export interface components {
             payload: components["schemas"]["DeliveryPayload"];
         };
         /**
+         * @description An entry of `events`: an event type, a resource's every event (`article.*`), or `*`.
+         * @example article.published
+         */
+        EventPattern: string;
+        /**
          * @description One invalid field of a request.
          * @example {
          *       "code": "length",
@@ -1982,7 +1987,7 @@ export interface components {
              *     `article.deleted`, `tag.created`, `tag.updated`, `tag.deleted`, `author.created`, `author.updated`,
              *     `author.deleted`, `ping`.
              */
-            events: string[];
+            events: components["schemas"]["EventPattern"][];
             /** @description Up to 500 characters, for people. */
             description?: string | null;
             /** @description Whether it receives events (default true). Enabling a disabled endpoint clears `disabled_reason`. */
@@ -1993,16 +1998,16 @@ export interface components {
             data: components["schemas"]["WebhookView"][];
         };
         /**
-         * @description A merge patch of an endpoint: any of its fields (`null` clears `description`).
+         * @description A merge patch of an endpoint: any of its fields (`null` clears `description`; the others cannot be cleared).
          * @example {
          *       "enabled": true
          *     }
          */
         WebhookPatch: {
-            url?: string | null;
-            events?: string[] | null;
+            url?: string;
+            events?: components["schemas"]["EventPattern"][];
             description?: string | null;
-            enabled?: boolean | null;
+            enabled?: boolean;
         };
         /**
          * @description The body of a ping (`POST /api/v1/webhooks/{id}/ping`), with the same headers as every event.
@@ -3563,7 +3568,7 @@ export interface operations {
                  * @description Only deliveries in this state: `pending`, `delivered` or `failed`.
                  * @example failed
                  */
-                status?: string;
+                status?: components["schemas"]["DeliveryStatus"];
                 /** @description Only deliveries older than this one (the last id of the previous page; `links.next` carries it). */
                 before?: string;
                 /**
