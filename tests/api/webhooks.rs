@@ -148,6 +148,23 @@ async fn deliveries(app: &TestApp, admin: &str, id: &str, query: &str) -> Vec<Va
     res.json()["data"].as_array().expect("data").clone()
 }
 
+/// Whether the webhook fan-out has read every entry of the change log.
+fn fanned_out(app: &TestApp) -> bool {
+    use diesel::prelude::*;
+    use folio::db::schema::{change_cursors, changes};
+    let mut conn = app.db();
+    let read: i64 = change_cursors::table
+        .find("webhooks")
+        .select(change_cursors::position)
+        .first(&mut conn)
+        .expect("cursor");
+    let last: Option<i64> = changes::table
+        .select(diesel::dsl::max(changes::position))
+        .first(&mut conn)
+        .expect("last");
+    last.is_none_or(|last| read >= last)
+}
+
 /// Makes every pending delivery due now: the test's clock, instead of waiting out the backoff.
 fn advance_clock(app: &TestApp) {
     app.db()
@@ -583,6 +600,16 @@ async fn endpoints_are_disabled_after_the_last_attempt_or_a_410() {
         ))
         .expect("pause");
     app.put_in("tags", &admin, "t", &json!({"name": "T"})).await;
+    // The dispatcher reads the log on its own schedule: wait until it has passed the tag's entry (while the
+    // endpoint is still disabled) before going on.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !fanned_out(&app) {
+        assert!(
+            Instant::now() < deadline,
+            "the fan-out never read the tag's entry"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
     let ping = app
         .call(
             Method::POST,
