@@ -25,8 +25,12 @@ use crate::domain::webhook;
 use crate::store::changes::{self, Change};
 use crate::store::webhooks::{self, Attempt, Claimed, Then};
 
-/// Deliveries sent at once, each on its own thread: a slow receiver holds up only its own delivery.
+/// Deliveries sent at once, each on its own thread; a batch is done when its slowest attempt is (at most the
+/// timeout).
 const CONCURRENT: i64 = 8;
+/// Batches keep coming while they come back full, for at most this long a turn: then the turn's other duties
+/// (announcements, fan-out) come round again.
+const SEND_BUDGET: Duration = Duration::from_secs(2);
 /// Change-log entries turned into deliveries per transaction.
 const FAN_OUT_BATCH: i64 = 200;
 /// What a claim adds to the timeout before another instance may retry the attempt.
@@ -118,6 +122,7 @@ fn turn(
         == FAN_OUT_BATCH as usize
     {}
     let lease = settings.timeout + LEASE_MARGIN;
+    let sending = Instant::now();
     loop {
         let claimed = webhooks::claim(&mut conn, CONCURRENT, lease).map_err(|e| e.to_string())?;
         if claimed.is_empty() {
@@ -147,13 +152,22 @@ fn turn(
                 .collect()
         });
         conn = pool.get().map_err(|e| e.to_string())?;
+        // Each outcome on its own: one that cannot be recorded (its delivery deleted meanwhile, say) loses only
+        // itself, and its delivery is retried after the lease.
         for (c, (attempt, then)) in claimed.iter().zip(&outcomes) {
-            webhooks::record(&mut conn, c, attempt, then).map_err(|e| e.to_string())?;
-            if let Then::GiveUp(reason) = then {
-                log::warn!("webhook {} disabled: {reason}", c.webhook_id);
+            match webhooks::record(&mut conn, c, attempt, then) {
+                Ok(()) => {
+                    if let Then::GiveUp(reason) = then {
+                        log::warn!("webhook {} disabled: {reason}", c.webhook_id);
+                    }
+                }
+                Err(e) => log::warn!(
+                    "dispatcher: the attempt of {} was not recorded: {e}",
+                    message_id(c.id)
+                ),
             }
         }
-        if (claimed.len() as i64) < CONCURRENT {
+        if (claimed.len() as i64) < CONCURRENT || sending.elapsed() >= SEND_BUDGET {
             break;
         }
     }
@@ -188,6 +202,8 @@ fn agent(settings: &Settings) -> ureq::Agent {
     let allow_private = settings.allow_private;
     ureq::AgentBuilder::new()
         .timeout(settings.timeout)
+        // The overall timeout does not bound connecting by itself.
+        .timeout_connect(settings.timeout)
         .redirects(0)
         .user_agent(concat!("Folio-Webhooks/", env!("CARGO_PKG_VERSION")))
         .resolver(move |netloc: &str| -> std::io::Result<Vec<SocketAddr>> {

@@ -18,7 +18,7 @@ DROP TRIGGER articles_log_update ON articles;
 DROP TRIGGER articles_log_insert ON articles;
 DROP FUNCTION folio_log_article_changes();
 DROP FUNCTION folio_publish_due();
-DROP FUNCTION folio_public(text, timestamptz);
+DROP FUNCTION folio_public(text, timestamptz, timestamptz);
 DROP TABLE scheduled_articles;
 DROP TABLE change_cursors;
 DROP TABLE changes;

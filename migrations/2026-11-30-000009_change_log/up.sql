@@ -9,6 +9,10 @@
 -- commit or rollback: whoever draws a position after yours waits until yours has committed (or vanished), so
 -- every entry a reader can see has every smaller position already decided. Content writes already serialize on
 -- that lock (it guards the counters), and they take it first, before any row lock, so it adds no deadlock.
+--
+-- Time is read the same way: an entry's `at`, and the instant that decides whether an article is public or still
+-- scheduled, is `clock_timestamp()` taken once the lock is held (not `now()`, the transaction's start, which can
+-- precede an announcement made while this transaction waited), so times grow with positions.
 
 CREATE SEQUENCE changes_position_seq AS bigint;
 
@@ -22,7 +26,8 @@ $$;
 
 CREATE TABLE changes (
     position      bigint      PRIMARY KEY DEFAULT folio_next_change_position(),
-    at            timestamptz NOT NULL DEFAULT now(),
+    -- When the change took its place in the log, on the database's clock.
+    at            timestamptz NOT NULL DEFAULT clock_timestamp(),
     type          text        NOT NULL CHECK (type IN (
                       'article.created', 'article.published', 'article.updated', 'article.unpublished',
                       'article.deleted', 'tag.created', 'tag.updated', 'tag.deleted',
@@ -58,8 +63,9 @@ CREATE INDEX scheduled_articles_at_idx ON scheduled_articles (at);
 INSERT INTO scheduled_articles (article_id, at)
 SELECT id, published_at FROM articles WHERE status = 'published' AND published_at > now();
 
-CREATE FUNCTION folio_public(status text, published_at timestamptz) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT status = 'published' AND published_at <= now()
+CREATE FUNCTION folio_public(status text, published_at timestamptz, at timestamptz) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT status = 'published' AND published_at <= at
 $$;
 
 -- Logs "published" for every scheduled article whose time has come; answers how many. Every instance calls it
@@ -67,18 +73,20 @@ $$;
 CREATE FUNCTION folio_publish_due() RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     logged integer;
+    t timestamptz;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM scheduled_articles WHERE at <= now()) THEN
+    IF NOT EXISTS (SELECT 1 FROM scheduled_articles WHERE at <= clock_timestamp()) THEN
         RETURN 0;
     END IF;
     PERFORM folio_lock_counts();
+    t := clock_timestamp();
     WITH due AS (
-        DELETE FROM scheduled_articles s WHERE s.at <= now() RETURNING s.article_id
+        DELETE FROM scheduled_articles s WHERE s.at <= t RETURNING s.article_id
     )
-    INSERT INTO changes (type, resource_id, slug, public)
-    SELECT 'article.published', a.id, a.slug, true
+    INSERT INTO changes (type, resource_id, slug, public, at)
+    SELECT 'article.published', a.id, a.slug, true, t
     FROM due JOIN articles a ON a.id = due.article_id
-    WHERE folio_public(a.status, a.published_at)
+    WHERE folio_public(a.status, a.published_at, t)
     ORDER BY a.published_at, a.id;
     GET DIAGNOSTICS logged = ROW_COUNT;
     RETURN logged;
@@ -86,24 +94,30 @@ END;
 $$;
 
 CREATE FUNCTION folio_log_article_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    t timestamptz;
 BEGIN
     PERFORM folio_lock_counts();
     PERFORM folio_publish_due();
+    t := clock_timestamp();
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO changes (type, resource_id, slug, public)
-        SELECT CASE WHEN folio_public(n.status, n.published_at) THEN 'article.published' ELSE 'article.created' END,
-               n.id, n.slug, folio_public(n.status, n.published_at)
+        INSERT INTO changes (type, resource_id, slug, public, at)
+        SELECT CASE WHEN folio_public(n.status, n.published_at, t) THEN 'article.published' ELSE 'article.created' END,
+               n.id, n.slug, folio_public(n.status, n.published_at, t), t
         FROM new_rows n;
     ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO changes (type, resource_id, slug, previous_slug, public)
+        -- "Was public" counts an article whose time came as public only once it was announced (its row in
+        -- scheduled_articles is gone), so its first public entry is always the announcement.
+        INSERT INTO changes (type, resource_id, slug, previous_slug, public, at)
         SELECT CASE WHEN NOT v.was AND v.now THEN 'article.published'
                     WHEN v.was AND NOT v.now THEN 'article.unpublished'
                     ELSE 'article.updated' END,
-               n.id, n.slug, NULLIF(o.slug, n.slug), v.was OR v.now
+               n.id, n.slug, NULLIF(o.slug, n.slug), v.was OR v.now, t
         FROM old_rows o
         JOIN new_rows n ON n.id = o.id
-        CROSS JOIN LATERAL (SELECT folio_public(o.status, o.published_at) AS was,
-                                   folio_public(n.status, n.published_at) AS now) v
+        CROSS JOIN LATERAL (SELECT folio_public(o.status, o.published_at, t)
+                                   AND NOT EXISTS (SELECT 1 FROM scheduled_articles s WHERE s.article_id = o.id) AS was,
+                                   folio_public(n.status, n.published_at, t) AS now) v
         -- Content only: derived columns (search vectors) and maintenance writes that change nothing are not news.
         WHERE (o.slug, o.title, o.summary, o.body_markdown, o.status, o.featured, o.published_at, o.cover_image,
                o.seo, o.version)
@@ -111,16 +125,18 @@ BEGIN
               (n.slug, n.title, n.summary, n.body_markdown, n.status, n.featured, n.published_at, n.cover_image,
                n.seo, n.version);
         DELETE FROM scheduled_articles s USING new_rows n
-        WHERE s.article_id = n.id AND NOT (n.status = 'published' AND n.published_at > now());
+        WHERE s.article_id = n.id AND NOT (n.status = 'published' AND n.published_at > t);
     ELSE
-        INSERT INTO changes (type, resource_id, slug, public)
-        SELECT 'article.deleted', o.id, o.slug, folio_public(o.status, o.published_at)
+        INSERT INTO changes (type, resource_id, slug, public, at)
+        SELECT 'article.deleted', o.id, o.slug,
+               folio_public(o.status, o.published_at, t)
+               AND NOT EXISTS (SELECT 1 FROM scheduled_articles s WHERE s.article_id = o.id), t
         FROM old_rows o;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO scheduled_articles (article_id, at)
         SELECT n.id, n.published_at FROM new_rows n
-        WHERE n.status = 'published' AND n.published_at > now()
+        WHERE n.status = 'published' AND n.published_at > t
         ON CONFLICT (article_id) DO UPDATE SET at = EXCLUDED.at;
     END IF;
     RETURN NULL;
@@ -170,6 +186,8 @@ CREATE TRIGGER authors_log_update AFTER UPDATE ON authors
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION folio_log_resource_changes('author');
 CREATE TRIGGER authors_log_delete AFTER DELETE ON authors
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION folio_log_resource_changes('author');
+
+-- TRUNCATE is an operator's reset, not a change: it logs nothing (the feed's readers must resync after one).
 
 -- Tag and author writes take the lock first too, before their row locks (000006 did it for deletes), so a tag
 -- update waiting for the lock never holds a row an article write needs.

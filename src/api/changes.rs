@@ -45,7 +45,8 @@ pub struct ChangeParams {
 /// Each entry carries its resource as it now is; an entry without one is a tombstone (remove the resource with
 /// that `id`). Entries are kept for `FOLIO_CHANGES_RETENTION_DAYS` (30 by default); a `since` older than what
 /// is kept answers 410 `/problems/changes-expired`: read the content again and follow from the latest position.
-/// To start, ask without `since` for the latest position, then read the listings, then follow from it.
+/// To start, ask without `since` for the latest committed position, then read the listings (with a token, so no
+/// cache answers them), then follow from it.
 #[utoipa::path(
     tag = "changes",
     params(ChangeParams),

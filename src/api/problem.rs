@@ -262,6 +262,10 @@ impl ApiError {
                     })
                     .collect(),
             ),
+            store::Error::Disabled => ApiError::Conflict(format!(
+                "the {} is disabled: enable it first (PATCH `enabled: true`)",
+                subject.kind
+            )),
             store::Error::InUse => ApiError::Conflict(format!(
                 "the {} `{}` still has articles; remove them from the articles first",
                 subject.kind, subject.slug

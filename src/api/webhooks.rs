@@ -14,7 +14,7 @@ use super::auth::Admin;
 use super::body::{self, BodyKind};
 use super::listing;
 use super::problem::{ApiError, FieldError, TxError};
-use super::responses::{Authorized, BadRequest, NotFound, ScopedRead, Write};
+use super::responses::{Authorized, BadRequest, Conflict, NotFound, ScopedRead, Write};
 use super::views::{
     DeliveryList, DeliveryListLinks, DeliveryListMeta, DeliveryStatus, DeliveryView, PingData,
     WebhookList, WebhookPing, WebhookView, WebhookWithSecret,
@@ -166,6 +166,9 @@ fn about(id: &str) -> impl Fn(StoreError) -> ApiError + '_ {
     move |e| match e {
         StoreError::NotFound => ApiError::NotFound(format!(
             "no webhook has the id `{id}`, or it has no such delivery"
+        )),
+        StoreError::Disabled => ApiError::Conflict(format!(
+            "webhook `{id}` is disabled: enable it first (PATCH `enabled: true`)"
         )),
         StoreError::BadCursor => ApiError::BadRequest(
             "query parameter `before`: not a delivery of this webhook".to_owned(),
@@ -367,13 +370,14 @@ pub async fn rotate_webhook_secret(Ctx { state, .. }: Ctx, _: Admin, id: Path<St
 /// Send a `ping` to a webhook endpoint now.
 ///
 /// Queued like any event (whatever the endpoint's `events`) and delivered within moments; its delivery (answered
-/// here) shows in the log with the receiver's answer.
+/// here) shows in the log with the receiver's answer. A disabled endpoint answers 409: enable it first.
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The endpoint's id")),
     responses(
         (status = 202, description = "Queued", body = DeliveryView),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         Authorized,
     ),
     security(("token" = []))
@@ -486,8 +490,9 @@ fn this_link(req: &HttpRequest) -> String {
 /// Send a delivery again now.
 ///
 /// With the same `webhook-id` (receivers that already handled it can skip it), a new timestamp and signature. A
-/// delivered, failed or pending delivery gets one more attempt at once; if it fails, retries follow the schedule.
-/// A disabled endpoint's deliveries wait until it is enabled.
+/// delivered, failed or pending delivery gets one more attempt at once; if it fails, a delivery with retries left
+/// continues its schedule, and one that had used them all is given up again (disabling its endpoint). A disabled
+/// endpoint's deliveries wait until it is enabled.
 #[utoipa::path(
     tag = "webhooks",
     params(

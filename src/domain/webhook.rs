@@ -116,12 +116,16 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
                 Some("broadcast, multicast or reserved")
             } else if a == 100 && (64..128).contains(&b) {
                 Some("shared (carrier-grade NAT)")
+            } else if (a == 198 && (18..20).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+            {
+                Some("reserved (benchmarking or protocol assignments)")
             } else {
                 None
             }
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_v4(v6) {
                 return forbidden(IpAddr::V4(v4));
             }
             let first = v6.segments()[0];
@@ -133,12 +137,37 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
                 Some("private (unique local)")
             } else if first & 0xffc0 == 0xfe80 {
                 Some("link-local")
+            } else if first & 0xffc0 == 0xfec0 {
+                Some("site-local")
             } else if v6.is_multicast() {
                 Some("broadcast, multicast or reserved")
             } else {
                 None
             }
         }
+    }
+}
+
+/// The IPv4 address an IPv6 address carries and routes to: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
+/// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`, `64:ff9b:1::/48`) and 6to4 (`2002:aabb:ccdd::`).
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        std::net::Ipv4Addr::new(a, b, c, d)
+    };
+    let compatible = s[..6] == [0; 6] && !(v6.is_loopback() || v6.is_unspecified());
+    let nat64 =
+        s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1);
+    if let Some(mapped) = v6.to_ipv4_mapped() {
+        Some(mapped)
+    } else if compatible || nat64 {
+        Some(v4(s[6], s[7]))
+    } else if s[0] == 0x2002 {
+        Some(v4(s[1], s[2]))
+    } else {
+        None
     }
 }
 
@@ -250,6 +279,12 @@ mod tests {
             "http://localhost:3000/",
             "http://app.localhost/",
             "http://100.64.0.1/",
+            "http://198.18.0.5/",
+            "http://[::10.0.0.5]/",
+            "http://[64:ff9b::a00:5]/",
+            "http://[64:ff9b:1::a9fe:a9fe]/",
+            "http://[2002:c0a8:0101::1]/",
+            "http://[fec0::1]/",
         ] {
             let refused = check_url(url, false).expect_err(url);
             assert!(refused.contains("FOLIO_WEBHOOK_ALLOW_PRIVATE"), "{refused}");
@@ -265,5 +300,10 @@ mod tests {
         }
         assert!(check_url("https://hooks.example.com/folio?x=1", false).is_ok());
         assert!(check_url("http://93.184.215.14/", false).is_ok());
+        assert!(check_url("http://[2606:2800:220:1:248:1893:25c8:1946]/", false).is_ok());
+        assert!(
+            check_url("http://[64:ff9b::5db8:d70e]/", false).is_ok(),
+            "NAT64 of a public address"
+        );
     }
 }

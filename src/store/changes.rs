@@ -60,9 +60,26 @@ pub struct FeedPage {
     pub has_more: bool,
 }
 
-/// The last position drawn so far (0 before the first change). Drawn, not necessarily committed: no later change
-/// can take a position at or below it.
+/// The position to follow the log from: the greatest committed one (or the pruned bound of an empty log). Every
+/// smaller position is decided (committed or rolled back), since positions are drawn under a lock held to commit;
+/// a write still in flight holds a greater one, so a reader starting here sees it once it commits.
 pub fn latest(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = BigInt)]
+        position: i64,
+    }
+    diesel::sql_query(
+        "SELECT coalesce((SELECT max(position) FROM changes), \
+                         (SELECT position FROM change_cursors WHERE name = 'pruned')) AS position",
+    )
+    .get_result::<Last>(conn)
+    .map(|l| l.position)
+}
+
+/// The last position drawn so far, committed or not (0 before the first): no change will ever have it or a
+/// smaller one.
+fn drawn(conn: &mut PgConnection) -> QueryResult<i64> {
     #[derive(QueryableByName)]
     struct Last {
         #[diesel(sql_type = BigInt)]
@@ -100,7 +117,7 @@ pub fn feed(
             if since < floor {
                 return Err(Error::ChangesExpired { since, floor });
             }
-            let last = latest(conn)?;
+            let last = drawn(conn)?;
             if since > last {
                 return Err(Error::ChangesAhead { since, last });
             }

@@ -74,6 +74,9 @@ pub enum Error {
     /// A change-feed position whose entries were pruned: the reader must resync.
     #[error("changes after {since} were pruned up to {floor}")]
     ChangesExpired { since: i64, floor: i64 },
+    /// The webhook endpoint is disabled.
+    #[error("disabled")]
+    Disabled,
     /// A change-feed position no change has reached.
     #[error("position {since} is beyond the last change, {last}")]
     ChangesAhead { since: i64, last: i64 },

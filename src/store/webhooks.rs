@@ -301,7 +301,9 @@ pub fn enqueue(
     event_type: &str,
     payload: &str,
 ) -> Result<Delivery> {
-    get(conn, webhook_id)?;
+    if !get(conn, webhook_id)?.enabled {
+        return Err(Error::Disabled);
+    }
     let row = diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::webhook_id.eq(webhook_id),
@@ -309,7 +311,15 @@ pub fn enqueue(
             webhook_deliveries::payload.eq(payload),
         ))
         .returning(DeliveryRecord::as_returning())
-        .get_result(conn)?;
+        .get_result(conn)
+        // Deleted since it was read.
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => Error::NotFound,
+            other => other.into(),
+        })?;
     Ok(Delivery {
         record: row,
         attempts: Vec::new(),
@@ -326,6 +336,7 @@ pub fn redeliver(conn: &mut PgConnection, webhook_id: Uuid, id: Uuid) -> Result<
     )
     .set((
         webhook_deliveries::status.eq("pending"),
+        webhook_deliveries::delivered_at.eq(None::<DateTime<Utc>>),
         webhook_deliveries::next_attempt_at.eq(diesel::dsl::now),
         webhook_deliveries::attempts.eq(diesel::dsl::sql::<Integer>(&format!(
             "LEAST(attempts, {})",
@@ -462,7 +473,9 @@ pub enum Then {
     GiveUp(String),
 }
 
-/// Records the attempt and what follows it, in one transaction.
+/// Records the attempt and what follows it, in one transaction. Only the claim that made the attempt may: a
+/// delivery that moved on meanwhile (claimed again after an overrun lease, redelivered, or deleted with its
+/// endpoint) keeps its state, and its endpoint is not disabled on this attempt's account.
 pub fn record(
     conn: &mut PgConnection,
     claimed: &Claimed,
@@ -470,6 +483,17 @@ pub fn record(
     then: &Then,
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
+        let current = webhook_deliveries::table
+            .find(claimed.id)
+            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::attempts.eq(claimed.attempt))
+            .select(webhook_deliveries::id)
+            .for_update()
+            .first::<Uuid>(conn)
+            .optional()?;
+        if current.is_none() {
+            return Ok(());
+        }
         diesel::insert_into(webhook_attempts::table)
             .values((
                 webhook_attempts::delivery_id.eq(claimed.id),
@@ -514,12 +538,14 @@ pub fn record(
     })
 }
 
-/// Deletes finished deliveries (and their attempts) older than `keep_days` days, one batch at a time.
+/// Deletes deliveries (and their attempts) older than `keep_days` days that are finished, or still waiting for a
+/// disabled endpoint, one batch at a time.
 pub fn prune(conn: &mut PgConnection, keep_days: u32) -> QueryResult<usize> {
     diesel::sql_query(
         "DELETE FROM webhook_deliveries WHERE id IN ( \
-             SELECT id FROM webhook_deliveries WHERE status <> 'pending' \
-             AND created_at < now() - make_interval(days => $1) LIMIT 10000)",
+             SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE (d.status <> 'pending' OR NOT w.enabled) \
+             AND d.created_at < now() - make_interval(days => $1) LIMIT 10000)",
     )
     .bind::<Integer, _>(i32::try_from(keep_days).unwrap_or(i32::MAX))
     .execute(conn)

@@ -233,9 +233,9 @@ async fn a_rolled_back_write_logs_nothing_and_a_later_writer_waits_for_an_earlie
         .batch_execute("BEGIN; INSERT INTO tags (slug, name) VALUES ('first', 'First')")
         .expect("first");
     let url = app.database_url.clone();
+    let began = Instant::now();
     let second = std::thread::spawn(move || {
         let mut c = PgConnection::establish(&url).expect("connect");
-        let began = Instant::now();
         c.batch_execute("INSERT INTO tags (slug, name) VALUES ('second', 'Second')")
             .expect("second");
         began.elapsed()
@@ -246,6 +246,12 @@ async fn a_rolled_back_write_logs_nothing_and_a_later_writer_waits_for_an_earlie
         entries,
         Vec::<Value>::new(),
         "neither is visible before the first commits"
+    );
+    // A reader starting now is given a position below the uncommitted one, so it sees that write when it commits.
+    assert_eq!(
+        start_position(&app).await,
+        start,
+        "the start position counts committed entries only"
     );
     first.batch_execute("COMMIT").expect("commit");
     let waited = second.join().expect("second writer");
@@ -350,7 +356,7 @@ async fn a_scheduled_article_is_announced_once_when_its_time_comes() {
     let other = TestApp::start(config, None).await;
     let writer = app.token(&["content:write"]);
     let start = start_position(&app).await;
-    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(3000);
     let res = app.put_article(&writer, "later", &json!({"title": "Later", "body_markdown": "x", "status": "published", "published_at": at})).await;
     assert_eq!(res.status, 201, "{}", res.text());
     let (before, _) = walk(&app, start, 100, None).await;
@@ -468,5 +474,44 @@ async fn bad_positions_and_parameters_are_clear_errors() {
     assert_eq!(
         doc["links"]["next"],
         format!("/api/v1/changes?since={latest}")
+    );
+}
+
+#[actix_web::test]
+async fn a_write_that_began_before_an_announcement_does_not_announce_again() {
+    let app = TestApp::spawn_with(|c| c.dispatch_interval_ms = 20).await;
+    let writer = app.token(&["content:write"]);
+    let start = start_position(&app).await;
+    let at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let res = app
+        .put_article(&writer, "soon", &json!({"title": "Soon", "body_markdown": "x", "status": "published", "published_at": at}))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    // An operator's transaction begins before the article's time and writes to it after the announcement.
+    let mut operator = app.db();
+    operator.batch_execute("BEGIN; SELECT 1").expect("begin");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while walk(&app, start, 100, None).await.0.is_empty() {
+        assert!(Instant::now() < deadline, "never announced");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    operator
+        .batch_execute("UPDATE articles SET featured = true, version = version + 1 WHERE slug = 'soon'; COMMIT")
+        .expect("update");
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let (entries, _) = walk(&app, start, 100, None).await;
+    assert_eq!(
+        kinds(&entries),
+        ["article.published soon", "article.updated soon"]
+    );
+    let times: Vec<&str> = entries
+        .iter()
+        .map(|e| e["at"].as_str().expect("at"))
+        .collect();
+    let parsed: Vec<chrono::DateTime<chrono::Utc>> =
+        times.iter().map(|t| t.parse().expect("time")).collect();
+    assert!(
+        parsed[0] <= parsed[1],
+        "times grow with positions: {times:?}"
     );
 }

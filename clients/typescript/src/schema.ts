@@ -261,7 +261,8 @@ export interface paths {
          *     Each entry carries its resource as it now is; an entry without one is a tombstone (remove the resource with
          *     that `id`). Entries are kept for `FOLIO_CHANGES_RETENTION_DAYS` (30 by default); a `since` older than what
          *     is kept answers 410 `/problems/changes-expired`: read the content again and follow from the latest position.
-         *     To start, ask without `since` for the latest position, then read the listings, then follow from it.
+         *     To start, ask without `since` for the latest committed position, then read the listings (with a token, so no
+         *     cache answers them), then follow from it.
          */
         get: operations["list_changes"];
         put?: never;
@@ -357,7 +358,7 @@ export interface paths {
         /**
          * Send a `ping` to a webhook endpoint now.
          * @description Queued like any event (whatever the endpoint's `events`) and delivered within moments; its delivery (answered
-         *     here) shows in the log with the receiver's answer.
+         *     here) shows in the log with the receiver's answer. A disabled endpoint answers 409: enable it first.
          */
         post: operations["ping_webhook"];
         delete?: never;
@@ -399,8 +400,9 @@ export interface paths {
         /**
          * Send a delivery again now.
          * @description With the same `webhook-id` (receivers that already handled it can skip it), a new timestamp and signature. A
-         *     delivered, failed or pending delivery gets one more attempt at once; if it fails, retries follow the schedule.
-         *     A disabled endpoint's deliveries wait until it is enabled.
+         *     delivered, failed or pending delivery gets one more attempt at once; if it fails, a delivery with retries left
+         *     continues its schedule, and one that had used them all is given up again (disabling its endpoint). A disabled
+         *     endpoint's deliveries wait until it is enabled.
          */
         post: operations["redeliver"];
         delete?: never;
@@ -1284,7 +1286,8 @@ export interface components {
             type: components["schemas"]["ChangeType"];
             /**
              * Format: date-time
-             * @description When the change committed (the start of its transaction).
+             * @description When the change took its place in the log, on the database's clock: a later position never has an earlier
+             *     time. (A scheduled article's `article.published` is logged when its time comes.)
              */
             at: string;
             resource: components["schemas"]["ResourceKind"];
@@ -3557,6 +3560,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

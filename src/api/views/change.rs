@@ -35,7 +35,8 @@ pub struct ChangeView {
     #[serde(rename = "type")]
     #[schema(example = "article.published")]
     pub kind: ChangeType,
-    /// When the change committed (the start of its transaction).
+    /// When the change took its place in the log, on the database's clock: a later position never has an earlier
+    /// time. (A scheduled article's `article.published` is logged when its time comes.)
     #[serde(serialize_with = "rfc3339")]
     pub at: DateTime<Utc>,
     pub resource: ResourceKind,
