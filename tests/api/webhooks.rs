@@ -541,8 +541,9 @@ async fn failures_are_retried_on_the_backoff_schedule() {
         .parse()
         .expect("time");
     let wait = (next - at).num_milliseconds();
-    // The first wait is 5 s with ±25% jitter.
-    assert!((3_700..=6_400).contains(&wait), "first backoff {wait} ms");
+    // The first wait is 5 s with ±25% jitter, counted from when the outcome is recorded (up to 2 s after the
+    // attempt began on a loaded machine).
+    assert!((3_700..=8_300).contains(&wait), "first backoff {wait} ms");
     // Not retried before it is due.
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.received().len(), 1, "no retry before its time");
@@ -584,7 +585,7 @@ async fn failures_are_retried_on_the_backoff_schedule() {
         .expect("time");
     let wait = (next - at).num_milliseconds();
     assert!(
-        (11_000..=19_500).contains(&wait),
+        (11_000..=21_000).contains(&wait),
         "second backoff {wait} ms (15 s ± 25%)"
     );
 
