@@ -84,6 +84,9 @@ describe("webhook endpoints", () => {
     assert.notEqual(rotated.secret, created.secret, "a new secret");
     assert.equal(rotated.webhook.id, hook.id);
 
+    // A disabled endpoint takes no ping; enabled again, it does.
+    await assert.rejects(pingWebhook(admin, hook.id), problem(409, "/problems/conflict"));
+    assert.equal((await patchWebhook(admin, hook.id, { enabled: true })).enabled, true);
     const ping = await pingWebhook(admin, hook.id);
     assert.equal(lastStatus, 202);
     assert.equal(ping.event_type, "ping");
