@@ -37,7 +37,8 @@ CREATE TABLE changes (
     slug          text        NOT NULL,
     previous_slug text,
     -- Whether a reader without a token could see the change: a public article's edits, publications and removals,
-    -- every tag and author change; not a draft's or a scheduled article's edits.
+    -- the changes of tags and authors that published articles use; not a draft's or a scheduled article's edits,
+    -- nor a tag only drafts use.
     public        boolean     NOT NULL
 );
 ALTER SEQUENCE changes_position_seq OWNED BY changes.position;
@@ -109,10 +110,15 @@ BEGIN
         -- "Was public" counts an article whose time came as public only once it was announced (its row in
         -- scheduled_articles is gone), so its first public entry is always the announcement.
         INSERT INTO changes (type, resource_id, slug, previous_slug, public, at)
+        -- A public entry names only slugs the public saw: an unpublished article by its old slug, and a rename only
+        -- between two public states.
         SELECT CASE WHEN NOT v.was AND v.now THEN 'article.published'
                     WHEN v.was AND NOT v.now THEN 'article.unpublished'
                     ELSE 'article.updated' END,
-               n.id, n.slug, NULLIF(o.slug, n.slug), v.was OR v.now, t
+               n.id,
+               CASE WHEN v.was AND NOT v.now THEN o.slug ELSE n.slug END,
+               CASE WHEN v.was = v.now THEN NULLIF(o.slug, n.slug) END,
+               v.was OR v.now, t
         FROM old_rows o
         JOIN new_rows n ON n.id = o.id
         CROSS JOIN LATERAL (SELECT folio_public(o.status, o.published_at, t)
@@ -151,7 +157,8 @@ CREATE TRIGGER articles_log_delete AFTER DELETE ON articles
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION folio_log_article_changes();
 
 -- Tags and authors: created, updated (content columns only: the stored counters move with articles) and deleted;
--- all of them are public. `kind` is the entry types' prefix.
+-- public while published articles use them (`listed_count`), as anonymous listings show them. `kind` is the entry
+-- types' prefix.
 CREATE FUNCTION folio_log_resource_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     kind text := TG_ARGV[0];
@@ -159,16 +166,16 @@ BEGIN
     PERFORM folio_lock_counts();
     IF TG_OP = 'INSERT' THEN
         INSERT INTO changes (type, resource_id, slug, public)
-        SELECT kind || '.created', n.id, n.slug, true FROM new_rows n;
+        SELECT kind || '.created', n.id, n.slug, n.listed_count > 0 FROM new_rows n;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO changes (type, resource_id, slug, previous_slug, public)
-        SELECT kind || '.updated', n.id, n.slug, NULLIF(o.slug, n.slug), true
+        SELECT kind || '.updated', n.id, n.slug, NULLIF(o.slug, n.slug), n.listed_count > 0
         FROM old_rows o JOIN new_rows n ON n.id = o.id
         WHERE (to_jsonb(o) - '{listed_count,created_at,updated_at}'::text[])
               IS DISTINCT FROM (to_jsonb(n) - '{listed_count,created_at,updated_at}'::text[]);
     ELSE
         INSERT INTO changes (type, resource_id, slug, public)
-        SELECT kind || '.deleted', o.id, o.slug, true FROM old_rows o;
+        SELECT kind || '.deleted', o.id, o.slug, o.listed_count > 0 FROM old_rows o;
     END IF;
     RETURN NULL;
 END;

@@ -99,12 +99,23 @@ fn no_store() -> (header::HeaderName, HeaderValue) {
     )
 }
 
-/// The endpoint's write, or the field errors of `input`.
-fn check(input: WebhookInput, allow_private: bool) -> Result<WebhookWrite, ApiError> {
+/// The endpoint's write (its URL as parsed, so stored normalized), or the field errors of `input`. `kept` is the
+/// endpoint's current URL on a patch: an unchanged URL is not refused for its address (an instance with the
+/// guard on can still disable an endpoint another instance allowed).
+fn check(
+    input: WebhookInput,
+    allow_private: bool,
+    kept: Option<&str>,
+) -> Result<WebhookWrite, ApiError> {
     let mut errors = Vec::new();
-    if let Err(message) = webhook::check_url(input.url.trim(), allow_private) {
-        errors.push(FieldError::new("url", "format", message));
-    }
+    let unchanged = kept.is_some_and(|k| k == input.url.trim());
+    let url = match webhook::check_url(input.url.trim(), allow_private || unchanged) {
+        Ok(url) => url.to_string(),
+        Err(message) => {
+            errors.push(FieldError::new("url", "format", message));
+            String::new()
+        }
+    };
     if input.events.is_empty() || input.events.len() > 20 {
         errors.push(FieldError::new(
             "events",
@@ -142,15 +153,19 @@ fn check(input: WebhookInput, allow_private: bool) -> Result<WebhookWrite, ApiEr
     events.sort();
     events.dedup();
     Ok(WebhookWrite {
-        url: input.url.trim().to_owned(),
+        url: if unchanged {
+            input.url.trim().to_owned()
+        } else {
+            url
+        },
         description,
         events,
         enabled: input.enabled,
     })
 }
 
-fn input(map: Map<String, Value>) -> Result<WebhookInput, ApiError> {
-    body::fields(map, &FIELDS, &["url", "events"])
+fn input(map: Map<String, Value>, required: &[&str]) -> Result<WebhookInput, ApiError> {
+    body::fields(map, &FIELDS, required)
 }
 
 fn webhook_id(text: &str) -> Result<Uuid, ApiError> {
@@ -217,7 +232,11 @@ pub async fn list_webhooks(Ctx { state, .. }: Ctx, _: Admin) -> Answer {
 pub async fn create_webhook(Ctx { req, state }: Ctx, _: Admin, payload: Payload) -> Answer {
     body::kind(&req, &[BodyKind::Json])?;
     let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
-    let write = check(input(map)?, state.config.webhook_allow_private)?;
+    let write = check(
+        input(map, &["url", "events"])?,
+        state.config.webhook_allow_private,
+        None,
+    )?;
     let (record, secret) = super::run(&state, move |conn| store::create(conn, &write)).await?;
     let id = record.id;
     Ok(HttpResponse::Created()
@@ -302,8 +321,9 @@ pub async fn patch_webhook(
                     "the patch must be a JSON object".to_owned(),
                 )));
             };
-            input(map)
-                .and_then(|i| check(i, allow_private))
+            // Merging `null` removes a field: `url`, `events` and `enabled` cannot be removed.
+            input(map, &["url", "events", "enabled"])
+                .and_then(|i| check(i, allow_private, Some(&current.url)))
                 .map_err(TxError::Api)
         })
     })

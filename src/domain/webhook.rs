@@ -118,8 +118,9 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
                 Some("shared (carrier-grade NAT)")
             } else if (a == 198 && (18..20).contains(&b))
                 || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || v4.is_documentation()
             {
-                Some("reserved (benchmarking or protocol assignments)")
+                Some("reserved (benchmarking, documentation or protocol assignments)")
             } else {
                 None
             }
@@ -139,6 +140,10 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
                 Some("link-local")
             } else if first & 0xffc0 == 0xfec0 {
                 Some("site-local")
+            } else if (first == 0x2001 && matches!(v6.segments()[1], 0 | 0x0db8))
+                || (first == 0x0100 && v6.segments()[1..4] == [0, 0, 0])
+            {
+                Some("reserved (documentation, Teredo or discard)")
             } else if v6.is_multicast() {
                 Some("broadcast, multicast or reserved")
             } else {
@@ -285,6 +290,11 @@ mod tests {
             "http://[64:ff9b:1::a9fe:a9fe]/",
             "http://[2002:c0a8:0101::1]/",
             "http://[fec0::1]/",
+            "http://192.0.2.1/",
+            "http://203.0.113.9/",
+            "http://[2001:db8::1]/",
+            "http://[2001::1]/",
+            "http://[100::1]/",
         ] {
             let refused = check_url(url, false).expect_err(url);
             assert!(refused.contains("FOLIO_WEBHOOK_ALLOW_PRIVATE"), "{refused}");
@@ -299,6 +309,15 @@ mod tests {
             assert!(check_url(bad, true).is_err(), "{bad}");
         }
         assert!(check_url("https://hooks.example.com/folio?x=1", false).is_ok());
+        // Stored as parsed: control characters escaped, the scheme's slashes restored.
+        assert_eq!(
+            check_url("http:example.com", false).map(|u| u.to_string()),
+            Ok("http://example.com/".to_owned())
+        );
+        assert!(!check_url("http://example.com/a\tb c", false)
+            .expect("parses")
+            .as_str()
+            .contains(['\t', ' ']));
         assert!(check_url("http://93.184.215.14/", false).is_ok());
         assert!(check_url("http://[2606:2800:220:1:248:1893:25c8:1946]/", false).is_ok());
         assert!(

@@ -55,7 +55,7 @@ pub struct Change {
 #[derive(Debug)]
 pub struct FeedPage {
     pub changes: Vec<Change>,
-    /// The position to ask from next: the last entry's, or `since` when there was none.
+    /// The position to ask from next: the last entry's while more follow, else the latest committed position.
     pub next: i64,
     pub has_more: bool,
 }
@@ -133,7 +133,12 @@ pub fn feed(
             let mut rows = q.load(conn)?;
             let has_more = rows.len() as i64 > limit;
             rows.truncate(usize::try_from(limit).unwrap_or(0));
-            let next = rows.last().map_or(since, |r| r.position);
+            // Caught up: every entry this snapshot holds has been read (or is not for this reader), so the next read
+            // starts from the latest committed position, past entries this reader does not see.
+            let next = match rows.last() {
+                Some(last) if has_more => last.position,
+                last => latest(conn)?.max(last.map_or(since, |r| r.position)),
+            };
             Ok(FeedPage {
                 changes: with_resources(conn, visibility, rows)?,
                 next,
@@ -159,8 +164,12 @@ pub fn with_resources(
         ids
     };
     let articles = visible_cards(conn, visibility, &wanted("article"))?;
-    let tags = Tags::by_ids(conn, &wanted("tag"))?;
-    let authors = Authors::by_ids(conn, &wanted("author"))?;
+    // A reader without a token sees the tags and authors that public articles use, as in the listings.
+    let shown = |count: i64| visibility != Visibility::Public || count > 0;
+    let mut tags = Tags::by_ids(conn, &wanted("tag"))?;
+    tags.retain(|t| shown(t.article_count));
+    let mut authors = Authors::by_ids(conn, &wanted("author"))?;
+    authors.retain(|a| shown(a.article_count));
     Ok(rows
         .into_iter()
         .map(|row| {

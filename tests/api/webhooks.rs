@@ -213,6 +213,15 @@ async fn endpoints_are_managed_by_admins_with_clear_errors() {
         .json();
     assert_eq!(list["data"].as_array().expect("data").len(), 1);
 
+    // `enabled` cannot be removed by a merge patch (`null`): it would fall back to its default.
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/webhooks/{id}"),
+        &admin,
+        Some(&json!({"enabled": null})),
+    )
+    .await
+    .problem(422, "/problems/validation");
     let patched = app
         .call(
             Method::PATCH,
@@ -235,6 +244,16 @@ async fn endpoints_are_managed_by_admins_with_clear_errors() {
     )
     .await
     .problem(409, "/problems/conflict");
+    // URLs are stored as parsed.
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            &admin,
+            Some(&json!({"url": "http:hooks.example.com/a b"})),
+        )
+        .await;
+    assert_eq!(res.json()["url"], "http://hooks.example.com/a%20b");
     let rotated = app
         .call(
             Method::POST,

@@ -1202,7 +1202,9 @@ export interface components {
             since: number;
             /**
              * Format: int64
-             * @description The position to ask from next (`since=`): the last entry's, or `since` when there was none.
+             * @description The position to ask from next (`since=`): the last entry's while more follow; once caught up, the latest
+             *     committed position (past entries this reader does not see, so retention never strands a reader who had
+             *     nothing to read).
              */
             next: number;
             /** @description Whether more entries follow right away (ask again at once); false when the feed is caught up. */

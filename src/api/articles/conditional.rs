@@ -8,10 +8,12 @@ use crate::api::problem::ApiError;
 use crate::api::views::ArticleView;
 use crate::store::articles::Precondition;
 
-/// The ETag of an article as read: its id and version, and a digest of its `newer` / `older` links, so that a
-/// 304 never hides a changed neighbour. `If-Match` compares only the id and version: the article's own state.
+/// The ETag of an article as read: its id and version, and a digest of what it shows of other resources (its
+/// `newer` / `older` links, its tags' and authors' names), so that a 304 never hides a changed neighbour or a
+/// renamed tag. `If-Match` compares only the id and version: the article's own state.
 pub fn etag(view: &ArticleView) -> String {
-    let neighbours = serde_json::to_vec(&(&view.newer, &view.older)).unwrap_or_default();
+    let neighbours = serde_json::to_vec(&(&view.newer, &view.older, &view.tags, &view.authors))
+        .unwrap_or_default();
     format!(
         "\"{}-{}-{:08x}\"",
         &view.id.simple().to_string()[..8],

@@ -149,7 +149,9 @@ impl ChangeView {
 pub struct ChangeFeedMeta {
     /// The `since` this page was read after.
     pub since: i64,
-    /// The position to ask from next (`since=`): the last entry's, or `since` when there was none.
+    /// The position to ask from next (`since=`): the last entry's while more follow; once caught up, the latest
+    /// committed position (past entries this reader does not see, so retention never strands a reader who had
+    /// nothing to read).
     pub next: i64,
     /// Whether more entries follow right away (ask again at once); false when the feed is caught up.
     pub has_more: bool,

@@ -80,10 +80,11 @@ fn reload(conn: &mut PgConnection, id: Uuid) -> Result<ArticleRecord> {
     read::find(conn, Visibility::Any, read::Key::Id(id))?.ok_or(Error::NotFound)
 }
 
-/// Inserts the article unless its slug is taken (`None`), then its links: the row first, the tags after, as on
-/// every other write path.
+/// Inserts the article unless its slug is taken (`None`), then its links.
 fn insert(conn: &mut PgConnection, w: &ArticleWrite) -> Result<Option<Uuid>> {
     let author_ids = resolve_authors(conn, &w.authors)?;
+    // Tags first, so the change log has a new tag before the article that uses it.
+    let tag_ids = resolve_tags(conn, &w.tags)?;
     let published_at = settle_published_at(conn, w, None)?;
     let id: Option<Uuid> = diesel::insert_into(articles::table)
         .values(Content::of(w, published_at))
@@ -93,7 +94,6 @@ fn insert(conn: &mut PgConnection, w: &ArticleWrite) -> Result<Option<Uuid>> {
         .get_result(conn)
         .optional()?;
     if let Some(id) = id {
-        let tag_ids = resolve_tags(conn, &w.tags)?;
         set_links(conn, id, &tag_ids, &author_ids)?;
         forget_old_slug(conn, &w.slug)?;
     }
