@@ -336,9 +336,6 @@ fn tag_names(names: &[String], errors: &mut Errors) -> Vec<TagName> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             errors.add(&field, "length", "must be 1 to 100 characters");
-        } else if !name.chars().any(char::is_alphanumeric) {
-            // As the schema says: a name is words, not only symbols (an emoji alone would transliterate to one).
-            errors.add(&field, "format", "must hold a letter or digit");
         } else if let Some(slug) = Slug::derive(name) {
             if !tags.iter().any(|t| t.slug == slug.as_str()) {
                 tags.push(TagName {
