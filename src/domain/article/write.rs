@@ -53,9 +53,10 @@ pub struct Seo {
     pub canonical_url: Option<String>,
 }
 
-/// A tag name: 1 to 100 characters with a letter or digit (a slug is derived from it).
+/// A tag name: 1 to 100 characters, not only spaces, from which a slug is derived (transliterated to ASCII
+/// letters and digits: `Café` is `cafe`, an emoji its name); a name with nothing to derive one from is refused.
 #[derive(ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\W_][^\u0000]*$")]
+#[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
 pub struct TagNameText(#[allow(dead_code)] String);
 
 /// A slug: 1 to 120 characters of a-z, 0-9 and single inner hyphens.
