@@ -131,6 +131,17 @@ pub fn openapi_to_string(spec: &utoipa::openapi::OpenApi) -> String {
     text
 }
 
+/// `Cache-Control: private, no-store`: what answers holding secrets or admin state carry.
+pub fn no_store() -> (
+    actix_web::http::header::HeaderName,
+    actix_web::http::header::HeaderValue,
+) {
+    (
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("private, no-store"),
+    )
+}
+
 /// The API's version prefix.
 pub const API_PREFIX: &str = "/api/v1";
 

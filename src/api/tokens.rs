@@ -1,6 +1,6 @@
 //! `/api/v1/tokens`: API tokens, for `admin` tokens only. A secret is shown once, when its token is created.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::web::{Path, Payload};
 use actix_web::{delete, get, post, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use super::body::{self, BodyKind};
 use super::problem::{ApiError, FieldError};
 use super::responses::{Authorized, NotFound, ScopedRead, Write};
 use super::views::{CreatedTokenView, TokenList, TokenView};
-use super::{Answer, Ctx};
+use super::{no_store, Answer, Ctx};
 use crate::domain::field_error;
 use crate::domain::scope::Scope;
 use crate::store::tokens as store;
@@ -40,13 +40,6 @@ pub struct TokenInput {
     pub scopes: Vec<Scope>,
     /// When the token stops working; never, when absent.
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-fn no_store() -> (header::HeaderName, HeaderValue) {
-    (
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    )
 }
 
 /// Every token (never their secrets).

@@ -1,7 +1,7 @@
 //! `/api/v1/webhooks`: webhook endpoints and their delivery logs, for `admin` tokens only. Deliveries are made by
 //! the dispatcher (`crate::dispatch`); a secret is shown once, when its endpoint is created or rotated.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -19,7 +19,7 @@ use super::views::{
     DeliveryList, DeliveryListLinks, DeliveryListMeta, DeliveryStatus, DeliveryView, PingData,
     WebhookList, WebhookPing, WebhookView, WebhookWithSecret,
 };
-use super::{Answer, Ctx};
+use super::{no_store, Answer, Ctx};
 use crate::domain::webhook;
 use crate::store::webhooks::{self as store, DeliveryQuery, WebhookRecord, WebhookWrite};
 use crate::store::Error as StoreError;
@@ -91,13 +91,6 @@ fn enabled() -> bool {
 }
 
 const FIELDS: [&str; 4] = ["url", "events", "description", "enabled"];
-
-fn no_store() -> (header::HeaderName, HeaderValue) {
-    (
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    )
-}
 
 /// The endpoint's write (its URL as parsed, so stored normalized), or the field errors of `input`. `kept` is the
 /// endpoint's current URL on a patch: an unchanged URL is not refused for its address (an instance with the
