@@ -131,6 +131,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub changes_retention_days: u32,
 
+    /// URLs per sitemap file: beyond this many, `/sitemap.xml` is an index of parts (the protocol allows 50,000).
+    #[arg(long, env = "FOLIO_SITEMAP_URLS", default_value_t = 50_000, global = true,
+          value_parser = clap::value_parser!(i64).range(1..=50_000))]
+    pub sitemap_urls: i64,
+
     /// Log filter, in env_logger's syntax (`info`, `folio=debug,actix_web=info`, ...).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
@@ -172,5 +177,6 @@ mod tests {
         assert!(c.auto_migrate);
         assert!(c.dispatch && !c.webhook_allow_private);
         assert_eq!(c.changes_retention_days, 30);
+        assert_eq!(c.sitemap_urls, 50_000);
     }
 }

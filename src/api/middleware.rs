@@ -184,6 +184,11 @@ pub async fn http_caching(
     Ok(ServiceResponse::new(req, response))
 }
 
+/// Marks a response the response cache must not keep: a streamed one (the cache would buffer it whole), or one
+/// that depends on more of the request than the cache's key holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Uncached;
+
 const CACHED_HEADERS: [header::HeaderName; 4] = [
     header::CONTENT_TYPE,
     header::ETAG,
@@ -235,7 +240,7 @@ pub async fn response_cache(
         Lookup::Miss(fill) => fill,
     };
     let res = next.call(req).await?.map_into_boxed_body();
-    if res.status() != StatusCode::OK {
+    if res.status() != StatusCode::OK || res.response().extensions().get::<Uncached>().is_some() {
         if let Some(fill) = fill {
             fill.pass();
         }

@@ -5,13 +5,17 @@ pub mod auth;
 pub mod authors;
 pub mod body;
 pub mod changes;
+pub mod feeds;
 pub mod listing;
 pub mod middleware;
 pub mod ops;
+pub mod pages;
 pub mod problem;
 pub mod resource;
 pub mod responses;
 pub mod search;
+pub mod site;
+pub mod sitemaps;
 mod spec;
 pub mod tags;
 pub mod tokens;
@@ -161,6 +165,10 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "tags", description = "Tags with counts of public articles"),
         (name = "authors", description = "Authors with counts of public articles"),
         (name = "search", description = "Search box suggestions (full results: `GET /articles?q=`)"),
+        (name = "pages", description = "Pages: standalone documents (About, Uses) written like articles, never listed with them"),
+        (name = "site", description = "The site's settings: title, URL, permalinks, navigation (public to read, admin to write)"),
+        (name = "feeds", description = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest public articles: the site's, a tag's, an author's"),
+        (name = "sitemaps", description = "Sitemaps of the public site (sitemaps.org 0.9), streamed; an index beyond 50,000 URLs"),
         (name = "changes", description = "The change feed: every content change after a position, tombstones included"),
         (name = "webhooks", description = "Webhook endpoints and their delivery logs (admin scope); bodies are `WebhookEvent` and `WebhookPing`, signed per the Standard Webhooks specification"),
         (name = "tokens", description = "API tokens (admin scope)"),
@@ -182,6 +190,7 @@ pub const API_PREFIX: &str = "/api/v1";
             responses::RateLimited,
             responses::Unavailable,
             responses::ChangesExpired,
+            responses::SiteUrlUnset,
         )
     ),
     modifiers(&BearerToken)
@@ -227,6 +236,20 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(authors::put_author)
             .service(authors::patch_author)
             .service(authors::delete_author)
+            .service(pages::list_pages)
+            .service(pages::create_page)
+            .service(pages::get_page)
+            .service(pages::put_page)
+            .service(pages::patch_page)
+            .service(pages::delete_page)
+            .service(site::get_site)
+            .service(site::put_site)
+            .service(site::patch_site)
+            .service(feeds::rss_feed)
+            .service(feeds::atom_feed)
+            .service(feeds::json_feed)
+            .service(sitemaps::get_sitemap)
+            .service(sitemaps::get_sitemap_part)
             .service(changes::list_changes)
             .service(webhooks::list_webhooks)
             .service(webhooks::create_webhook)

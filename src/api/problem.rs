@@ -77,6 +77,9 @@ pub enum ApiError {
     /// A change-feed position older than the kept entries: the client must read the content again.
     #[error("{0}")]
     ChangesExpired(String),
+    /// A feed or sitemap needs the site's public URL to write absolute links, and it is not set.
+    #[error("set the site's `url` (PATCH /api/v1/site) before reading feeds and sitemaps: their links are absolute")]
+    SiteUrlUnset,
     /// The cause is logged; the client only learns that something failed on the server.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -117,6 +120,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => ("/problems/rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("/problems/unavailable", "Service unavailable"),
             ApiError::ChangesExpired(_) => ("/problems/changes-expired", "Changes expired"),
+            ApiError::SiteUrlUnset => ("/problems/site-url-unset", "Site URL not set"),
             ApiError::Internal(_) => ("/problems/internal", "Internal Server Error"),
         }
     }
@@ -160,6 +164,7 @@ impl ResponseError for ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::ChangesExpired(_) => StatusCode::GONE,
+            ApiError::SiteUrlUnset => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -154,6 +154,9 @@ problem_responses! {
     /// position `GET /api/v1/changes` (without `since`) answers.
     ChangesExpired => {"type": "/problems/changes-expired", "title": "Changes expired", "status": 410,
                        "detail": "the changes after position 12 are no longer kept (entries up to 480 were pruned): read the content again, then follow the feed from the `next` of `GET /api/v1/changes`"};
+    /// Feeds and sitemaps write absolute links: the site's `url` setting must be set first.
+    SiteUrlUnset => {"type": "/problems/site-url-unset", "title": "Site URL not set", "status": 409,
+                     "detail": "set the site's `url` (PATCH /api/v1/site) before reading feeds and sitemaps: their links are absolute"};
     /// The database cannot be reached; retry after the given delay.
     Unavailable => {"type": "/problems/unavailable", "title": "Service unavailable", "status": 503,
                     "detail": "The database cannot be reached; try again shortly."},

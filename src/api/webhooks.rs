@@ -45,7 +45,8 @@ pub struct WebhookInput {
     /// The event types to receive: names (`article.published`), a resource's every event (`article.*`), or
     /// `*`. Known types: `article.created`, `article.published`, `article.updated`, `article.unpublished`,
     /// `article.deleted`, `tag.created`, `tag.updated`, `tag.deleted`, `author.created`, `author.updated`,
-    /// `author.deleted`, `ping`.
+    /// `author.deleted`, `page.created`, `page.published`, `page.updated`, `page.unpublished`, `page.deleted`,
+    /// `site.updated`, `ping`.
     #[schema(required = true, min_items = 1, max_items = 20, value_type = Vec<EventPattern>)]
     pub events: Vec<String>,
     /// Up to 500 characters, for people.
@@ -62,7 +63,7 @@ pub struct WebhookInput {
 #[allow(dead_code)]
 #[schema(
     example = "article.published",
-    pattern = r"^(\*|(article|tag|author)\.\*|article\.(created|published|updated|unpublished|deleted)|(tag|author)\.(created|updated|deleted)|ping)$"
+    pattern = r"^(\*|(article|tag|author|page|site)\.\*|(article|page)\.(created|published|updated|unpublished|deleted)|(tag|author)\.(created|updated|deleted)|site\.updated|ping)$"
 )]
 pub struct EventPattern(String);
 

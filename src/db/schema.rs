@@ -183,11 +183,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    page_slug_history (slug) {
+        slug -> Text,
+        page_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pages (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        summary_derived -> Bool,
+        body_markdown -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        toc -> Jsonb,
+        word_count -> Int4,
+        reading_time_minutes -> Int4,
+        status -> Text,
+        published_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+        cover_image -> Nullable<Jsonb>,
+        seo -> Jsonb,
+    }
+}
+
+diesel::table! {
+    site (single) {
+        single -> Bool,
+        settings -> Jsonb,
+        version -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_slug_history -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(page_slug_history -> pages (page_id));
 diesel::joinable!(scheduled_articles -> articles (article_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
@@ -203,8 +244,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_cursors,
     changes,
     instance_secrets,
+    page_slug_history,
+    pages,
     scheduled_articles,
     search_words,
+    site,
     tags,
     webhook_attempts,
     webhook_deliveries,

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Every event type an endpoint can ask for: the change log's entry types, and `ping`.
-pub const EVENT_TYPES: [&str; 12] = [
+pub const EVENT_TYPES: [&str; 18] = [
     "article.created",
     "article.published",
     "article.updated",
@@ -22,6 +22,12 @@ pub const EVENT_TYPES: [&str; 12] = [
     "author.created",
     "author.updated",
     "author.deleted",
+    "page.created",
+    "page.published",
+    "page.updated",
+    "page.unpublished",
+    "page.deleted",
+    "site.updated",
     "ping",
 ];
 
@@ -213,14 +219,23 @@ mod tests {
 
     #[test]
     fn patterns_and_matching() {
-        for good in ["*", "article.*", "tag.deleted", "ping", "author.*"] {
+        for good in [
+            "*",
+            "article.*",
+            "tag.deleted",
+            "ping",
+            "author.*",
+            "page.*",
+            "site.updated",
+        ] {
             assert!(valid_pattern(good), "{good}");
         }
         for bad in [
             "",
             "article",
             "article.**",
-            "page.*",
+            "media.*",
+            "site.created",
             "article.exploded",
             "*.*",
         ] {

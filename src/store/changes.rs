@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use super::articles::{visible_cards, ArticleRecord};
 use super::authors::{AuthorWrite, Authors};
+use super::pages::PageRecord;
 use super::resource::{Record, SlugTable};
 use super::tags::{TagWrite, Tags};
 use super::{Error, Result};
 use crate::db::schema::{change_cursors, changes};
 use crate::domain::article::Visibility;
+use crate::domain::site::SiteSettings;
 
 /// One entry of the log.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -37,7 +39,7 @@ impl ChangeRow {
 
     /// Whether the entry says its resource left the reader's view (a tombstone): deleted, or unpublished.
     pub fn removes(&self) -> bool {
-        self.kind.ends_with(".deleted") || self.kind == "article.unpublished"
+        self.kind.ends_with(".deleted") || self.kind.ends_with(".unpublished")
     }
 }
 
@@ -49,6 +51,9 @@ pub struct Change {
     pub article: Option<ArticleRecord>,
     pub tag: Option<Record<TagWrite>>,
     pub author: Option<Record<AuthorWrite>>,
+    pub page: Option<PageRecord>,
+    /// The settings now, on a `site.updated` entry.
+    pub site: Option<SiteSettings>,
 }
 
 /// A page of the feed.
@@ -170,6 +175,12 @@ pub fn with_resources(
     tags.retain(|t| shown(t.article_count));
     let mut authors = Authors::by_ids(conn, &wanted("author"))?;
     authors.retain(|a| shown(a.article_count));
+    let pages = super::pages::by_ids(conn, visibility, &wanted("page"))?;
+    let site = if rows.iter().any(|r| r.resource() == "site") {
+        super::site::get(conn).ok().map(|s| s.settings)
+    } else {
+        None
+    };
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -186,6 +197,10 @@ pub fn with_resources(
                 author: pick("author")
                     .then(|| authors.iter().find(|a| a.id == id).cloned())
                     .flatten(),
+                page: pick("page")
+                    .then(|| pages.iter().find(|p| p.id == id).cloned())
+                    .flatten(),
+                site: pick("site").then(|| site.clone()).flatten(),
                 row,
             }
         })

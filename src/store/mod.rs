@@ -16,7 +16,10 @@
 pub mod articles;
 pub mod authors;
 pub mod changes;
+pub mod pages;
 pub mod resource;
+pub mod site;
+pub mod sitemap;
 mod sql;
 pub mod tags;
 pub mod tokens;

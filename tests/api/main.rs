@@ -21,6 +21,7 @@ mod proxies;
 mod schema;
 mod search;
 mod shutdown;
+mod site;
 mod tags;
 mod tokens;
 mod webhooks;

@@ -14,11 +14,16 @@ use crate::store::articles::Precondition;
 pub fn etag(view: &ArticleView) -> String {
     let neighbours = serde_json::to_vec(&(&view.newer, &view.older, &view.tags, &view.authors))
         .unwrap_or_default();
+    document_etag(view.id, view.version, &neighbours)
+}
+
+/// A document's ETag (an article's or a page's): its id and version, and a digest of what it shows of others.
+pub(crate) fn document_etag(id: uuid::Uuid, version: i64, others: &[u8]) -> String {
     format!(
         "\"{}-{}-{:08x}\"",
-        &view.id.simple().to_string()[..8],
-        view.version,
-        twox_hash::XxHash3_64::oneshot(&neighbours) as u32
+        &id.simple().to_string()[..8],
+        version,
+        twox_hash::XxHash3_64::oneshot(others) as u32
     )
 }
 
@@ -46,7 +51,7 @@ fn etag_shaped(tag: &str) -> bool {
 }
 
 /// `If-Match` and `If-None-Match: *` as a store precondition.
-pub(super) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> {
+pub(crate) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> {
     let get = |name| {
         req.headers()
             .get(name)

@@ -20,6 +20,17 @@ pub(super) async fn read_input(
     payload: web::Payload,
     state: &AppState,
 ) -> Result<ArticleInput, ApiError> {
+    read_document(req, payload, state, &ArticleInput::FIELDS).await
+}
+
+/// Reads a document's write body (an article's or a page's: JSON or Markdown with front matter) into `T`, whose
+/// fields are `fields`.
+pub(crate) async fn read_document<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    fields: &[&str],
+) -> Result<T, ApiError> {
     let kind = body::kind(req, &[BodyKind::Json, BodyKind::Markdown])?;
     let bytes = body::read(req, payload, state.max_body_bytes()).await?;
     let map = match kind {
@@ -38,11 +49,11 @@ pub(super) async fn read_input(
         _ => body::json_object(&bytes)?,
     };
     body::require_objects(&map, &ArticleInput::OBJECTS)?;
-    body::fields(map, &ArticleInput::FIELDS, &ArticleInput::REQUIRED)
+    body::fields(map, fields, &ArticleInput::REQUIRED)
 }
 
 /// Applies the write rules off the HTTP workers (they render Markdown).
-pub(super) async fn parse(
+pub(crate) async fn parse(
     input: ArticleInput,
     path_slug: Option<String>,
 ) -> Result<ArticleWrite, ApiError> {

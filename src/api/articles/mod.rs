@@ -11,6 +11,8 @@ mod read;
 mod write;
 
 pub use conditional::etag;
+pub(crate) use conditional::{document_etag, precondition};
+pub(crate) use input::{parse, read_document};
 pub use list::*;
 pub use params::ArticleListParams;
 pub use patch::*;

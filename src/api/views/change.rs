@@ -5,7 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{rfc3339, ArticleCard, ArticleView, AuthorView, TagView};
+use super::{rfc3339, ArticleCard, ArticleView, AuthorView, PageView, TagView};
+use crate::domain::site::SiteSettings;
 use crate::store::changes::Change;
 
 /// One change: what happened to which resource, and the resource as it now is. An entry without its resource's
@@ -58,6 +59,12 @@ pub struct ChangeView {
     /// The author as they now are (authors only; absent from tombstones).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<AuthorView>,
+    /// On a page's entry while it exists and the reader may see it; its listing form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageView>,
+    /// On `site.updated`: the settings now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<SiteSettings>,
 }
 
 /// The type of a change.
@@ -85,6 +92,18 @@ pub enum ChangeType {
     AuthorUpdated,
     #[serde(rename = "author.deleted")]
     AuthorDeleted,
+    #[serde(rename = "page.created")]
+    PageCreated,
+    #[serde(rename = "page.published")]
+    PagePublished,
+    #[serde(rename = "page.updated")]
+    PageUpdated,
+    #[serde(rename = "page.unpublished")]
+    PageUnpublished,
+    #[serde(rename = "page.deleted")]
+    PageDeleted,
+    #[serde(rename = "site.updated")]
+    SiteUpdated,
 }
 
 impl ChangeType {
@@ -103,6 +122,12 @@ impl ChangeType {
             "author.created" => AuthorCreated,
             "author.updated" => AuthorUpdated,
             "author.deleted" => AuthorDeleted,
+            "page.created" => PageCreated,
+            "page.published" => PagePublished,
+            "page.updated" => PageUpdated,
+            "page.unpublished" => PageUnpublished,
+            "page.deleted" => PageDeleted,
+            "site.updated" => SiteUpdated,
             _ => return None,
         })
     }
@@ -115,6 +140,8 @@ pub enum ResourceKind {
     Article,
     Tag,
     Author,
+    Page,
+    Site,
 }
 
 impl ChangeView {
@@ -126,6 +153,8 @@ impl ChangeView {
             "article" => ResourceKind::Article,
             "tag" => ResourceKind::Tag,
             "author" => ResourceKind::Author,
+            "page" => ResourceKind::Page,
+            "site" => ResourceKind::Site,
             _ => return None,
         };
         Some(ChangeView {
@@ -140,6 +169,8 @@ impl ChangeView {
             article: change.article.map(|a| ArticleView::from_record(a, now)),
             tag: change.tag.map(TagView::from),
             author: change.author.map(AuthorView::from),
+            page: change.page.map(|p| PageView::from_record(p, now, false)),
+            site: change.site,
         })
     }
 }

@@ -3,14 +3,18 @@
 
 mod article;
 mod change;
+pub mod feed;
 mod listing;
+mod page;
 mod resource;
+pub mod sitemap;
 mod token;
 mod webhook;
 
 pub use article::*;
 pub use change::*;
 pub use listing::*;
+pub use page::*;
 pub use resource::*;
 pub use token::*;
 pub use webhook::*;

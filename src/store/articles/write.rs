@@ -51,11 +51,12 @@ fn lock_current(conn: &mut PgConnection, slug: &str) -> QueryResult<Option<Curre
         })
 }
 
-fn check(precondition: &Precondition, current: Option<&Current>) -> Result<()> {
+/// Whether `precondition` accepts the current row's `(id, version)` (`None`: no row at the slug). Pages share it.
+pub(crate) fn check(precondition: &Precondition, current: Option<(Uuid, i64)>) -> Result<()> {
     match (precondition, current) {
         (Precondition::None, _) => Ok(()),
         (Precondition::Absent, None) => Ok(()),
-        (Precondition::Matches(accepts), Some(c)) if accepts(c.id, c.version) => Ok(()),
+        (Precondition::Matches(accepts), Some((id, version))) if accepts(id, version) => Ok(()),
         _ => Err(Error::PreconditionFailed),
     }
 }
@@ -64,8 +65,8 @@ fn db_now(conn: &mut PgConnection) -> QueryResult<DateTime<Utc>> {
     diesel::select(sql::<Timestamptz>("now()")).get_result(conn)
 }
 
-/// Publishing without a date sets it to now; later edits keep the date they had.
-fn settle_published_at(
+/// Publishing without a date sets it to now; later edits keep the date they had. Pages share it.
+pub(crate) fn settle_published_at(
     conn: &mut PgConnection,
     w: &ArticleWrite,
     current: Option<DateTime<Utc>>,
@@ -179,7 +180,7 @@ fn put_once(
     // Two rounds at most: a writer that loses the race to create the slug replaces the winner's article.
     for _ in 0..2 {
         let current = lock_current(conn, &w.slug)?;
-        check(precondition, current.as_ref())?;
+        check(precondition, current.as_ref().map(|c| (c.id, c.version)))?;
         match current {
             Some(cur) => return apply(conn, cur, w),
             None => {
@@ -207,7 +208,7 @@ where
     conn.transaction(|conn| {
         lock_counts(conn)?;
         let current = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
-        check(precondition, Some(&current))?;
+        check(precondition, Some((current.id, current.version)))?;
         let record = reload(conn, current.id)?;
         let write = merge(&record)?;
         Ok(apply(conn, current, &write)?)
@@ -219,7 +220,7 @@ pub fn delete(conn: &mut PgConnection, slug: &str, precondition: &Precondition) 
     conn.transaction(|conn| {
         lock_counts(conn)?;
         let current = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
-        check(precondition, Some(&current))?;
+        check(precondition, Some((current.id, current.version)))?;
         diesel::delete(articles::table.find(current.id)).execute(conn)?;
         Ok(())
     })

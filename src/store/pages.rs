@@ -1,0 +1,302 @@
+//! Pages: their own table (so no article query can ever meet one), written by the article write rules and the
+//! article write path's preconditions and publication date (`articles::write`), read by slug with redirects from
+//! former slugs, listed by title.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Timestamptz};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::articles::{check, settle_published_at, visibility, Precondition};
+use super::{lock_counts, retry_deadlocks, slug_conflict, Counted, Error, Result};
+use crate::db::schema::{page_slug_history, pages};
+use crate::domain::article::{ArticleWrite, Status, Visibility};
+
+/// A page as stored (all but the derived plain text).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = pages, check_for_backend(diesel::pg::Pg))]
+pub struct PageRecord {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub summary_derived: bool,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub toc: Value,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    pub cover_image: Option<Value>,
+    pub seo: Value,
+}
+
+impl PageRecord {
+    pub fn status(&self) -> Status {
+        Status::from_stored(&self.status)
+    }
+}
+
+/// What a write stores; read back (locked) to tell an identical write.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = pages, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
+struct PageContent {
+    slug: String,
+    title: String,
+    summary: String,
+    summary_derived: bool,
+    body_markdown: String,
+    body_html: String,
+    body_text: String,
+    toc: Value,
+    word_count: i32,
+    reading_time_minutes: i32,
+    status: String,
+    published_at: Option<DateTime<Utc>>,
+    cover_image: Option<Value>,
+    seo: Value,
+}
+
+impl PageContent {
+    fn of(w: &ArticleWrite, published_at: Option<DateTime<Utc>>) -> PageContent {
+        PageContent {
+            slug: w.slug.clone(),
+            title: w.title.clone(),
+            summary: w.stored_summary().to_owned(),
+            summary_derived: w.summary.is_none(),
+            body_markdown: w.body_markdown.clone(),
+            body_html: w.body_html.clone(),
+            body_text: w.body_text.clone(),
+            toc: w.toc_json(),
+            word_count: w.word_count,
+            reading_time_minutes: w.reading_time_minutes,
+            status: w.status.as_str().to_owned(),
+            published_at,
+            cover_image: w.cover_image_json(),
+            seo: w.seo_json(),
+        }
+    }
+}
+
+/// The pages `visibility` admits: the article predicate, said of `pages`.
+fn visible(visibility: Visibility) -> diesel::expression::SqlLiteral<Bool> {
+    sql::<Bool>(&visibility::predicate(visibility).replace("articles.", "pages."))
+}
+
+/// One page by slug, if `visibility` admits it.
+pub fn get(
+    conn: &mut PgConnection,
+    visibility: Visibility,
+    slug: &str,
+) -> QueryResult<Option<PageRecord>> {
+    pages::table
+        .filter(pages::slug.eq(slug))
+        .filter(visible(visibility))
+        .select(PageRecord::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The pages with these ids that `visibility` admits (the change feed's objects).
+pub fn by_ids(
+    conn: &mut PgConnection,
+    visibility: Visibility,
+    ids: &[Uuid],
+) -> QueryResult<Vec<PageRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    pages::table
+        .filter(pages::id.eq_any(ids))
+        .filter(visible(visibility))
+        .select(PageRecord::as_select())
+        .load(conn)
+}
+
+/// The current slug of the page that once had `old_slug`, if `visibility` admits it.
+pub fn renamed_to(
+    conn: &mut PgConnection,
+    visibility: Visibility,
+    old_slug: &str,
+) -> QueryResult<Option<String>> {
+    pages::table
+        .inner_join(page_slug_history::table)
+        .filter(page_slug_history::slug.eq(old_slug))
+        .filter(visible(visibility))
+        .select(pages::slug)
+        .first(conn)
+        .optional()
+}
+
+/// A page of the pages `visibility` admits, by title, with their number.
+pub fn list(
+    conn: &mut PgConnection,
+    visibility: Visibility,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<Counted<PageRecord>> {
+    let rows = pages::table
+        .filter(visible(visibility))
+        .select(PageRecord::as_select())
+        .order_by((pages::title.asc(), pages::id.asc()))
+        .offset((page - 1).saturating_mul(per_page))
+        .limit(per_page)
+        .load(conn)?;
+    let total = pages::table
+        .filter(visible(visibility))
+        .count()
+        .get_result(conn)?;
+    Ok(Counted { rows, total })
+}
+
+pub type Outcome = super::Outcome<PageRecord>;
+
+fn lock_current(
+    conn: &mut PgConnection,
+    slug: &str,
+) -> QueryResult<Option<(Uuid, i64, PageContent)>> {
+    pages::table
+        .filter(pages::slug.eq(slug))
+        .select((pages::id, pages::version, PageContent::as_select()))
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+fn reload(conn: &mut PgConnection, id: Uuid) -> Result<PageRecord> {
+    pages::table
+        .find(id)
+        .select(PageRecord::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(Error::NotFound)
+}
+
+fn insert(conn: &mut PgConnection, w: &ArticleWrite) -> Result<Option<Uuid>> {
+    let published_at = settle_published_at(conn, w, None)?;
+    let id: Option<Uuid> = diesel::insert_into(pages::table)
+        .values(PageContent::of(w, published_at))
+        .on_conflict(pages::slug)
+        .do_nothing()
+        .returning(pages::id)
+        .get_result(conn)
+        .optional()?;
+    if id.is_some() {
+        forget_old_slug(conn, &w.slug)?;
+    }
+    Ok(id)
+}
+
+/// A current slug always wins over an old one.
+fn forget_old_slug(conn: &mut PgConnection, slug: &str) -> QueryResult<()> {
+    diesel::delete(page_slug_history::table.filter(page_slug_history::slug.eq(slug)))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn apply(
+    conn: &mut PgConnection,
+    (id, _, current): (Uuid, i64, PageContent),
+    w: &ArticleWrite,
+) -> Result<Outcome> {
+    let content = PageContent::of(w, settle_published_at(conn, w, current.published_at)?);
+    if content == current {
+        return Ok(Outcome::Unchanged(reload(conn, id)?));
+    }
+    diesel::update(pages::table.find(id))
+        .set((
+            &content,
+            pages::version.eq(pages::version + 1),
+            pages::updated_at.eq(sql::<Timestamptz>("now()")),
+        ))
+        .execute(conn)
+        .map_err(|e| slug_conflict(e, &w.slug))?;
+    if current.slug != content.slug {
+        forget_old_slug(conn, &w.slug)?;
+        diesel::insert_into(page_slug_history::table)
+            .values((
+                page_slug_history::slug.eq(&current.slug),
+                page_slug_history::page_id.eq(id),
+            ))
+            .on_conflict(page_slug_history::slug)
+            .do_update()
+            .set(page_slug_history::page_id.eq(id))
+            .execute(conn)?;
+    }
+    Ok(Outcome::Updated(reload(conn, id)?))
+}
+
+/// `POST`: a new page; its slug must be free.
+pub fn create(conn: &mut PgConnection, w: &ArticleWrite) -> Result<PageRecord> {
+    retry_deadlocks(|| {
+        conn.transaction(|conn| {
+            lock_counts(conn)?;
+            match insert(conn, w)? {
+                Some(id) => reload(conn, id),
+                None => Err(Error::SlugTaken(w.slug.clone())),
+            }
+        })
+    })
+}
+
+/// `PUT`: creates the page at `w.slug` or replaces it; identical content writes nothing.
+pub fn put(
+    conn: &mut PgConnection,
+    w: &ArticleWrite,
+    precondition: &Precondition,
+) -> Result<Outcome> {
+    retry_deadlocks(|| {
+        conn.transaction(|conn| {
+            lock_counts(conn)?;
+            for _ in 0..2 {
+                let current = lock_current(conn, &w.slug)?;
+                check(precondition, current.as_ref().map(|(id, v, _)| (*id, *v)))?;
+                match current {
+                    Some(cur) => return apply(conn, cur, w),
+                    None => {
+                        if let Some(id) = insert(conn, w)? {
+                            return Ok(Outcome::Created(reload(conn, id)?));
+                        }
+                    }
+                }
+            }
+            Err(Error::PreconditionFailed)
+        })
+    })
+}
+
+/// `PATCH`: locks the page at `slug`, checks the precondition, merges (`merge`) and applies, in one transaction.
+pub fn update_with<E>(
+    conn: &mut PgConnection,
+    slug: &str,
+    precondition: &Precondition,
+    merge: impl FnOnce(&PageRecord) -> std::result::Result<ArticleWrite, E>,
+) -> std::result::Result<Outcome, E>
+where
+    E: From<Error> + From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        lock_counts(conn)?;
+        let current = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
+        check(precondition, Some((current.0, current.1)))?;
+        let write = merge(&reload(conn, current.0)?)?;
+        Ok(apply(conn, current, &write)?)
+    })
+}
+
+/// `DELETE`.
+pub fn delete(conn: &mut PgConnection, slug: &str, precondition: &Precondition) -> Result<()> {
+    conn.transaction(|conn| {
+        lock_counts(conn)?;
+        let (id, version, _) = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
+        check(precondition, Some((id, version)))?;
+        diesel::delete(pages::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
