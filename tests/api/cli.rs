@@ -126,8 +126,12 @@ async fn the_curl_publisher_is_idempotent() {
         String::from_utf8_lossy(&first.stdout),
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(String::from_utf8_lossy(&first.stdout)
-        .contains("published: 3 created, 0 updated, 0 unchanged"));
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        out.contains("articles: 3 created, 0 updated, 0 unchanged")
+            && out.contains("pages: 1 created, 0 updated, 0 unchanged"),
+        "{out}"
+    );
     let before = app
         .send(bearer(
             app.request(Method::GET, "/api/v1/articles?status=any&sort=title"),
@@ -142,7 +146,9 @@ async fn the_curl_publisher_is_idempotent() {
     assert!(second.status.success());
     assert!(
         String::from_utf8_lossy(&second.stdout)
-            .contains("published: 0 created, 0 updated, 3 unchanged"),
+            .contains("articles: 0 created, 0 updated, 3 unchanged\n")
+            && String::from_utf8_lossy(&second.stdout)
+                .contains("pages: 0 created, 0 updated, 1 unchanged"),
         "{}",
         String::from_utf8_lossy(&second.stdout)
     );
@@ -161,6 +167,9 @@ async fn the_curl_publisher_is_idempotent() {
         slugs(&app.get("/api/v1/articles").await.json()),
         ["keyset-pagination", "hello-world"]
     );
+    let about = app.get("/api/v1/pages/about").await;
+    assert_eq!(about.status, 200, "{}", about.text());
+    assert_eq!(about.json()["version"], 1, "the rerun left the page alone");
 }
 
 #[actix_web::test]
