@@ -1,7 +1,7 @@
 //! The state every request can reach: the pool, the settings, the response cache, the per-address limits and the
 //! cursor key. It imports nothing of the HTTP layer, so the CLI and the seeder can build it too.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::cache::ResponseCache;
 use crate::config::Config;
@@ -14,6 +14,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limits: Limits,
     pub cache: Arc<ResponseCache>,
+    /// Where the sitemap index's parts start, for the ETag (the change log's position) they were found at: at a
+    /// million articles finding them takes a pass over the timeline, so it is done once per change.
+    pub sitemap_starts: Mutex<Option<(String, store::sitemap::Starts)>>,
     /// Loaded from the database on first use and kept for the life of the process, so the server starts (and
     /// says it is not ready) while the database is down.
     cursor_secret: OnceLock<Arc<[u8]>>,
@@ -26,6 +29,7 @@ impl AppState {
             limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
             cache: ResponseCache::new(config.cache_bytes),
             config: Arc::new(config),
+            sitemap_starts: Mutex::new(None),
             cursor_secret: OnceLock::new(),
         }
     }

@@ -85,13 +85,21 @@ pub fn body_etag(bytes: &[u8]) -> String {
 }
 
 /// `If-None-Match` with weak comparison (RFC 9110 §13.1.2).
-fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+pub fn none_match(headers: &HeaderMap, etag: &str) -> bool {
     let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.trim() == "*" || strip(t) == strip(etag))
+}
+
+/// The `Cache-Control` of a public read, from the settings.
+pub fn public_policy(state: &AppState) -> String {
+    format!(
+        "public, max-age={}, stale-while-revalidate={}",
+        state.config.cache_max_age, state.config.cache_stale_while_revalidate
+    )
 }
 
 /// Caching headers for every response, in one place: public GETs may be cached by anyone for the configured
@@ -110,12 +118,7 @@ pub async fn http_caching(
     let operational = matches!(req.path(), "/healthz" | "/readyz");
     let public_policy = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| {
-            format!(
-                "public, max-age={}, stale-while-revalidate={}",
-                s.config.cache_max_age, s.config.cache_stale_while_revalidate
-            )
-        })
+        .map(|s| public_policy(s))
         .unwrap_or_else(|| "no-store".to_owned());
 
     let mut res = next.call(req).await?.map_into_boxed_body();

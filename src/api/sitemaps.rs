@@ -21,7 +21,7 @@ use super::views::sitemap;
 use super::{Answer, Ctx};
 use crate::domain::site::SiteSettings;
 use crate::state::AppState;
-use crate::store::sitemap::{self as store, Key, Kind};
+use crate::store::sitemap::{self as store, Key, Kind, Starts};
 
 /// Rows per query while streaming.
 const BATCH: i64 = 5_000;
@@ -160,13 +160,15 @@ fn streamed(walk: Walk, etag: String) -> HttpResponse {
 )]
 #[get("/sitemap.xml")]
 pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
-    let (site, base, etag, counts) = super::run(&state, |conn| -> Result<_, ApiError> {
-        let (site, base, etag) = prepare(conn)?;
-        let counts = Kind::ALL
+    let (site, base, etag) = super::run(&state, prepare).await?;
+    if let Some(not_modified) = unchanged(&req, &state, &etag) {
+        return Ok(not_modified);
+    }
+    let counts = super::run(&state, |conn| {
+        Kind::ALL
             .into_iter()
             .map(|k| store::count(conn, k).map(|n| (k, n)))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((site, base, etag, counts))
+            .collect::<Result<Vec<_>, _>>()
     })
     .await?;
     let per_part = state.config.sitemap_urls;
@@ -188,13 +190,7 @@ pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
         .filter(|(_, n)| *n > 0)
         .map(|(k, _)| *k)
         .collect();
-    let starts = super::run(&state, move |conn| {
-        present
-            .into_iter()
-            .map(|k| store::starts(conn, k, per_part).map(|s| (k, s)))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await?;
+    let starts = starts(&state, &etag, present, per_part).await?;
     let mut out = String::from(sitemap::INDEX_OPEN);
     for (kind, keys) in starts {
         let part = own_url(
@@ -217,6 +213,49 @@ pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
         .body(out);
     res.extensions_mut().insert(Uncached);
     Ok(res)
+}
+
+/// A 304 for an anonymous conditional request that already has this ETag, before anything is read.
+fn unchanged(req: &actix_web::HttpRequest, state: &AppState, etag: &str) -> Option<HttpResponse> {
+    let anonymous = !req.headers().contains_key(header::AUTHORIZATION);
+    (anonymous && super::middleware::none_match(req.headers(), etag)).then(|| {
+        HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag.to_owned()))
+            .insert_header((
+                header::CACHE_CONTROL,
+                super::middleware::public_policy(state),
+            ))
+            .finish()
+    })
+}
+
+/// Where the index's parts start: found once per change (`etag`) and kept by this instance.
+async fn starts(
+    state: &AppState,
+    etag: &str,
+    present: Vec<Kind>,
+    per_part: i64,
+) -> Result<Starts, ApiError> {
+    let kept = |guard: &Option<(String, Starts)>| {
+        guard
+            .as_ref()
+            .filter(|(at, _)| at == etag)
+            .map(|(_, s)| s.clone())
+    };
+    if let Some(found) = state.sitemap_starts.lock().ok().and_then(|g| kept(&g)) {
+        return Ok(found);
+    }
+    let found = super::run(state, move |conn| {
+        present
+            .into_iter()
+            .map(|k| store::starts(conn, k, per_part).map(|s| (k, s)))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    if let Ok(mut guard) = state.sitemap_starts.lock() {
+        *guard = Some((etag.to_owned(), found.clone()));
+    }
+    Ok(found)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -250,7 +289,7 @@ pub struct PartParams {
 )]
 #[get("/sitemaps/{part}")]
 pub async fn get_sitemap_part(
-    Ctx { state, .. }: Ctx,
+    Ctx { req, state }: Ctx,
     part: Path<String>,
     params: Query<PartParams>,
 ) -> Answer {
@@ -267,6 +306,9 @@ pub async fn get_sitemap_part(
         })?),
     };
     let (site, base, etag) = super::run(&state, prepare).await?;
+    if let Some(not_modified) = unchanged(&req, &state, &etag) {
+        return Ok(not_modified);
+    }
     let remaining = state.config.sitemap_urls;
     let walk = Walk {
         state,

@@ -45,14 +45,23 @@ pub struct NavLink {
 pub struct Permalinks {
     #[schema(
         max_length = 200,
-        pattern = r"^/[^\s{}]*(\{(slug|year|month|day)\}[^\s{}]*)+$"
+        pattern = r"^/([^\s{}?#\\\x00-\x1f\x7f-\x9f/][^\s{}?#\\\x00-\x1f\x7f-\x9f]*)?(\{(year|month|day)\}[^\s{}?#\\\x00-\x1f\x7f-\x9f]*)*\{slug\}[^\s{}?#\\\x00-\x1f\x7f-\x9f]*(\{(year|month|day)\}[^\s{}?#\\\x00-\x1f\x7f-\x9f]*)*$"
     )]
     pub article: String,
-    #[schema(max_length = 200, pattern = r"^/[^\s{}]*\{slug\}[^\s{}]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^/([^\s{}?#\\\x00-\x1f\x7f-\x9f/][^\s{}?#\\\x00-\x1f\x7f-\x9f]*)?\{slug\}[^\s{}?#\\\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub page: String,
-    #[schema(max_length = 200, pattern = r"^/[^\s{}]*\{slug\}[^\s{}]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^/([^\s{}?#\\\x00-\x1f\x7f-\x9f/][^\s{}?#\\\x00-\x1f\x7f-\x9f]*)?\{slug\}[^\s{}?#\\\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub tag: String,
-    #[schema(max_length = 200, pattern = r"^/[^\s{}]*\{slug\}[^\s{}]*$")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^/([^\s{}?#\\\x00-\x1f\x7f-\x9f/][^\s{}?#\\\x00-\x1f\x7f-\x9f]*)?\{slug\}[^\s{}?#\\\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub author: String,
 }
 
@@ -131,7 +140,10 @@ pub struct SiteSettings {
     /// The public site's address (`https://example.com`, or with a path prefix), from which feeds and sitemaps
     /// build absolute links; they answer 409 until it is set. At most 200 characters, no query or fragment;
     /// a final `/` is dropped.
-    #[schema(max_length = 200, pattern = r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,4})?(/[^\s?#\x00-\x1f\x7f-\x9f]*)?$"
+    )]
     pub url: Option<String>,
     pub permalinks: Permalinks,
     /// An http(s) URL or an absolute path on the site.
@@ -310,8 +322,9 @@ fn site_url_ok(url: &str) -> bool {
         && parsed.query().is_none()
         && parsed.fragment().is_none()
         && parsed.username().is_empty()
-        && url.len() <= 200
+        && url.chars().count() <= 200
         && !url.contains(char::is_whitespace)
+        && !url.contains(char::is_control)
         && !url.contains(['?', '#'])
 }
 
@@ -326,7 +339,7 @@ fn template_ok(template: &str, dates: bool) -> bool {
     }
     template.starts_with('/')
         && !template.starts_with("//")
-        && template.len() <= 200
+        && template.chars().count() <= 200
         && template.matches("{slug}").count() == 1
         && !rest.contains(['{', '}', '?', '#', '\\'])
         && !template

@@ -72,6 +72,9 @@ impl Kind {
 /// Where a walk starts: a row's time and id.
 pub type Key = (DateTime<Utc>, Uuid);
 
+/// Where each part after the first starts, per kind that has URLs.
+pub type Starts = Vec<(Kind, Vec<Key>)>;
+
 /// One URL of a sitemap: the slug and publication time its permalink needs, and its last change.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Entry {

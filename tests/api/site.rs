@@ -641,6 +641,11 @@ async fn a_large_site_gets_a_sitemap_index_of_parts() {
         .map(|i| format!("https://x.example.org/blog/post-{i}/"))
         .collect();
     assert_eq!(seen, expected, "every article once, oldest first");
+    // The index's parts are found again after a change (this instance keeps them per change).
+    app.publish(&writer, "post-8", "Post 8", &[], 1).await;
+    app.publish(&writer, "post-9", "Post 9", &[], 0).await;
+    let index = app.get("/api/v1/sitemap.xml").await.text();
+    assert_eq!(locs(&index).len(), 4, "10 articles in parts of 3: {index}");
     app.get("/api/v1/sitemaps/articles.xml?from=nonsense")
         .await
         .problem(400, "/problems/bad-request");
