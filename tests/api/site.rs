@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{bearer, TestApp};
+use crate::helpers::{bearer, eventually, until_live, TestApp};
 
 async fn set_site(app: &TestApp, admin: &str, patch: &Value) -> Value {
     let res = app
@@ -177,6 +177,50 @@ async fn pages_are_written_like_articles_and_never_listed_with_them() {
     assert_eq!(detail["newer"], Value::Null);
     assert_eq!(detail["older"], Value::Null);
 
+    // The change log: the public sees published pages (renames with their former slug), not drafts.
+    let public = app.get("/api/v1/changes?since=0").await.json();
+    let pages: Vec<(String, String, Value)> = public["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter(|c| c["resource"] == "page")
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap_or("").to_owned(),
+                c["slug"].as_str().unwrap_or("").to_owned(),
+                c["previous_slug"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            ("page.published".to_owned(), "about".to_owned(), Value::Null),
+            (
+                "page.updated".to_owned(),
+                "about-me".to_owned(),
+                json!("about")
+            ),
+            (
+                "page.published".to_owned(),
+                "about-queues".to_owned(),
+                Value::Null
+            ),
+        ],
+        "{public}"
+    );
+    let first = public["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|c| c["resource"] == "page")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        first["page"]["title"], "About me",
+        "an entry carries the page as it is now"
+    );
+
     // Delete.
     let res = app.delete_in("pages", &writer, "about-me").await;
     assert_eq!(res.status, 204);
@@ -266,6 +310,15 @@ async fn site_settings_are_public_checked_and_seen_at_once() {
         now["permalinks"]["tag"], "/tag/{slug}/",
         "the other templates keep their defaults"
     );
+    // Another instance on the same database drops its cached settings too.
+    let other = TestApp::start(folio::config::Config::for_database(&app.database_url), None).await;
+    until_live(&other, "/api/v1/site").await;
+    set_site(&app, &admin, &json!({"description": "Queues & caches"})).await;
+    let took = eventually(&other, "/api/v1/site", |d| {
+        d["description"] == "Queues & caches"
+    })
+    .await;
+    eprintln!("a settings change reached the other instance's cache in {took:?}");
     // The cached settings were dropped by the write.
     let read = app.get("/api/v1/site").await;
     assert_eq!(read.json()["title"], "Systems Notes");
@@ -293,8 +346,8 @@ async fn site_settings_are_public_checked_and_seen_at_once() {
         .iter()
         .filter(|c| c["type"] == "site.updated")
         .collect();
-    assert_eq!(sites.len(), 3, "{changes}");
-    assert_eq!(sites[2]["site"]["title"], "Only a title");
+    assert_eq!(sites.len(), 4, "{changes}");
+    assert_eq!(sites[3]["site"]["title"], "Only a title");
 }
 
 /// A tiny blog: a published article with a hostile title, tags and an author, a draft, a scheduled one and a
