@@ -211,7 +211,8 @@ fn answer(content_type: &'static str, body: String) -> HttpResponse {
     tag = "feeds",
     params(FeedParams),
     responses(
-        (status = 200, description = "An RSS 2.0 document", content_type = "application/rss+xml", body = String),
+        (status = 200, description = "An RSS 2.0 document", content_type = "application/rss+xml", body = String,
+         headers(("ETag" = String))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = SiteUrlUnset),
@@ -233,7 +234,8 @@ pub async fn rss_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
     tag = "feeds",
     params(FeedParams),
     responses(
-        (status = 200, description = "An Atom 1.0 document", content_type = "application/atom+xml", body = String),
+        (status = 200, description = "An Atom 1.0 document", content_type = "application/atom+xml", body = String,
+         headers(("ETag" = String))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = SiteUrlUnset),
@@ -256,7 +258,8 @@ pub async fn atom_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
     tag = "feeds",
     params(FeedParams),
     responses(
-        (status = 200, description = "A JSON Feed 1.1 document", content_type = "application/feed+json", body = Object),
+        (status = 200, description = "A JSON Feed 1.1 document", content_type = "application/feed+json",
+         body = feed::JsonFeed, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = SiteUrlUnset),

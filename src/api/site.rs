@@ -18,7 +18,7 @@ use crate::store::site as store;
 #[utoipa::path(
     tag = "site",
     responses(
-        (status = 200, description = "The settings", body = SiteSettings),
+        (status = 200, description = "The settings", body = SiteSettings, headers(("ETag" = String))),
         PublicRead,
     ),
     security(())

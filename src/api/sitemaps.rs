@@ -152,7 +152,7 @@ fn streamed(walk: Walk, etag: String) -> HttpResponse {
     tag = "sitemaps",
     responses(
         (status = 200, description = "A sitemap (`urlset`) or a sitemap index (`sitemapindex`)",
-         content_type = "application/xml", body = String),
+         content_type = "application/xml", body = String, headers(("ETag" = String))),
         (status = 409, response = SiteUrlUnset),
         PublicRead,
     ),
@@ -279,7 +279,8 @@ pub struct PartParams {
         PartParams,
     ),
     responses(
-        (status = 200, description = "A sitemap (`urlset`)", content_type = "application/xml", body = String),
+        (status = 200, description = "A sitemap (`urlset`)", content_type = "application/xml", body = String,
+         headers(("ETag" = String))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = SiteUrlUnset),

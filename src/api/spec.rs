@@ -104,23 +104,57 @@ pub fn refine(spec: &mut OpenApi) {
             continue;
         };
         let mut schema = base;
+        let required = schema.required.clone();
+        let addressed = schema.properties.contains_key("slug");
         if is_patch {
             schema.required.clear();
             schema.description = Some(format!(
                 "A JSON merge patch (RFC 7396) of `{input}`: the fields to change; `null` returns an optional field \
                  to its default."
             ));
-        } else {
+        } else if addressed {
             schema.properties.retain(|k, _| k != "slug");
             schema.required.retain(|k| k != "slug");
             schema.description = Some(format!(
                 "`{input}` without `slug`: a `PUT` writes at the slug of its URL."
             ));
+        } else {
+            schema.description = Some(format!(
+                "`{input}` whole: a `PUT` replaces it, and an omitted field takes its default."
+            ));
+        }
+        // A default describes what the server does with an absent field; in a request body generators would read
+        // it as a field always present. In a patch, such a field may also be `null` (back to its default).
+        for (field, property) in schema.properties.iter_mut() {
+            *property = request_property(property, is_patch && !required.contains(field));
         }
         components
             .schemas
             .insert(name, RefOr::T(Schema::Object(schema)));
     }
+}
+
+/// A property of a request body: without its `default`; when it had one and `nullable`, also `null`.
+fn request_property(property: &RefOr<Schema>, nullable: bool) -> RefOr<Schema> {
+    let Ok(mut value) = serde_json::to_value(property) else {
+        return property.clone();
+    };
+    let had_default = value
+        .as_object_mut()
+        .and_then(|o| o.remove("default"))
+        .is_some();
+    if nullable && had_default {
+        let none = serde_json::json!({"type": "null"});
+        value = match value.get("type").cloned() {
+            Some(serde_json::Value::String(t)) => {
+                value["type"] = serde_json::json!([t, "null"]);
+                value
+            }
+            Some(serde_json::Value::Array(_)) => value,
+            _ => serde_json::json!({"oneOf": [value, none]}),
+        };
+    }
+    serde_json::from_value(value).unwrap_or_else(|_| property.clone())
 }
 
 fn if_none_match() -> Parameter {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// A feed, whatever its format.
 #[derive(Debug, Clone)]
@@ -182,8 +183,10 @@ pub fn atom(feed: &Feed) -> String {
     f.to_string()
 }
 
-#[derive(Serialize)]
-struct JsonFeed<'a> {
+/// A JSON Feed 1.1 document (jsonfeed.org/version/1.1), as Folio writes it.
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeed<'a> {
+    /// `https://jsonfeed.org/version/1.1`.
     version: &'static str,
     title: &'a str,
     home_page_url: &'a str,
@@ -196,8 +199,9 @@ struct JsonFeed<'a> {
     items: Vec<JsonItem<'a>>,
 }
 
-#[derive(Serialize)]
-struct JsonItem<'a> {
+/// An article as a JSON Feed item: `content_html` (full content) or `content_text` (the summary).
+#[derive(Serialize, ToSchema)]
+pub struct JsonItem<'a> {
     id: &'a str,
     url: &'a str,
     title: &'a str,
@@ -216,8 +220,8 @@ struct JsonItem<'a> {
     image: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-struct JsonAuthor<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct JsonAuthor<'a> {
     name: &'a str,
     url: &'a str,
 }
