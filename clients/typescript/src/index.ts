@@ -48,8 +48,8 @@ export type Links = Schemas["Links"];
 export type Problem = Schemas["Problem"];
 
 /** One entry of the change feed: what happened (`type`) to which resource (`resource`, `id`, `slug`), at which
- * `position`, with the resource as it now is (`article`, `tag` or `author`); an entry without its resource is a
- * tombstone: remove the resource with that `id`. */
+ * `position`, with the resource as it now is (`article`, `tag`, `author`, `page` or `site`); an entry without its
+ * resource is a tombstone: remove the resource with that `id`. */
 export type ChangeView = Schemas["ChangeView"];
 /** A page of the change feed (`GET /api/v1/changes`): `data` oldest first, `meta.next` where to follow from. */
 export type ChangeFeed = Schemas["ChangeFeed"];
@@ -74,6 +74,90 @@ export type WebhookEvent = Schemas["WebhookEvent"];
 /** The body of a ping (`type: "ping"`). */
 export type WebhookPing = Schemas["WebhookPing"];
 
+/** A page (`/about`, `/colophon`): written like an article, without tags, authors or `featured`, and never in
+ * article listings, feeds, search, related articles or neighbours. Listing items leave out `body_markdown`,
+ * `body_html` and `toc`. */
+export type Page = Schemas["PageView"];
+/** A listing of pages, by title. */
+export type PageListing = Schemas["PageListing"];
+/** A page as created (`POST /api/v1/pages`): `title` and `body_markdown` required; the slug derives from the title
+ * when absent. */
+export type PageInput = Schemas["PageInput"];
+/** A page as written at its slug (`PUT /api/v1/pages/{slug}`): a {@link PageInput} without `slug`. */
+export type PageReplacement = Schemas["PageInputReplacement"];
+/** A JSON merge patch of a page: the fields to change (`slug` renames it; `null` returns an optional field to
+ * its default). */
+export type PagePatch = Schemas["PageInputPatch"];
+/** A page as a read or a write answered it, with its `etag` (send it as `ifMatch` to write over exactly this
+ * version) and the response's `status` (`201` when a write created the page, `200` otherwise). */
+export interface PageAnswer {
+  page: Page;
+  etag: string;
+  status: number;
+}
+
+/** The site's settings as `GET /api/v1/site` answers them: every field, defaults filled in. */
+export type SiteSettings = Schemas["SiteSettings"];
+/** A link of a navigation menu or of the social links: `url` is an http(s) URL or an absolute path on the site. */
+export type NavLink = Schemas["NavLink"];
+/** Where each kind of content lives on the public site: paths holding `{slug}` (articles may also use `{year}`,
+ * `{month}` and `{day}`). */
+export type Permalinks = Schemas["Permalinks"];
+export type FeedSettings = Schemas["FeedSettings"];
+/** The settings as `PUT /api/v1/site` takes them: any fields (those of `permalinks` and `feeds` too); every
+ * omitted one returns to its default. The spec gives each field a default, which makes them required in the
+ * generated types; this is what the server accepts. */
+export type SiteInput = {
+  [K in keyof SiteSettings]?: K extends "permalinks" | "feeds" ? Partial<SiteSettings[K]> : SiteSettings[K];
+};
+/** A JSON merge patch of the settings (`PATCH /api/v1/site`): the fields to change, objects merged field by
+ * field; `null` returns a field to its default. As for {@link SiteInput}, typed here as the server accepts it. */
+export type SitePatch = {
+  [K in keyof SiteSettings]?:
+    | (K extends "permalinks" | "feeds" ? { [F in keyof SiteSettings[K]]?: SiteSettings[K][F] | null } : SiteSettings[K])
+    | null;
+};
+
+/** The feeds' formats: RSS 2.0, Atom 1.0 and JSON Feed 1.1. */
+export type FeedFormat = "rss" | "atom" | "json";
+/** What a feed follows: the whole site, one tag or one author (a slug), never both. */
+export type FeedFilter = { tag?: string; author?: undefined } | { author?: string; tag?: undefined };
+/** A JSON Feed 1.1 document (`GET /api/v1/feeds/json`) as Folio writes it (the spec types it as a bare object):
+ * the newest public articles, newest first, with absolute links from the site's `url` and permalinks. */
+export interface JsonFeed {
+  /** `https://jsonfeed.org/version/1.1` */
+  version: string;
+  /** The site's title (with the tag's or author's name for their feeds). */
+  title: string;
+  /** The public site's page of what the feed follows: its home page, a tag's or an author's page. */
+  home_page_url: string;
+  /** This feed's own URL on the API. */
+  feed_url: string;
+  description?: string;
+  /** The site's `locale`. */
+  language: string;
+  icon?: string;
+  items: JsonFeedItem[];
+}
+/** An article in a {@link JsonFeed}: `content_html` when the site's feeds carry full content, `content_text`
+ * (the summary) when they carry summaries. */
+export interface JsonFeedItem {
+  /** `urn:uuid:<article id>`: survives renames. */
+  id: string;
+  /** The article on the public site (the site's `url` and article permalink). */
+  url: string;
+  title: string;
+  summary: string;
+  content_html?: string;
+  content_text?: string;
+  date_published: string;
+  date_modified: string;
+  authors?: { name: string; url: string }[];
+  /** Tag names. */
+  tags?: string[];
+  image?: string;
+}
+
 /** Query parameters of `GET /api/v1/articles` (and `/api/v1/featured`). */
 export type ArticleQuery = NonNullable<operations["list_articles"]["parameters"]["query"]>;
 /** Query parameters of `GET /api/v1/search/suggest`. */
@@ -82,6 +166,8 @@ export type SuggestQuery = operations["suggest"]["parameters"]["query"];
 export type ChangeQuery = NonNullable<operations["list_changes"]["parameters"]["query"]>;
 /** Query parameters of `GET /api/v1/webhooks/{id}/deliveries`. */
 export type DeliveryQuery = NonNullable<operations["list_deliveries"]["parameters"]["query"]>;
+/** Query parameters of `GET /api/v1/pages`. */
+export type PageQuery = NonNullable<operations["list_pages"]["parameters"]["query"]>;
 
 export type FolioClient = Client<paths, `${string}/${string}`>;
 
@@ -400,6 +486,213 @@ export async function putMarkdown(
     bodySerializer: (body) => body as string,
     headers: { "Content-Type": "text/markdown; charset=utf-8" },
   });
+}
+
+/** A page's answer with its ETag, or a {@link FolioError}. */
+function pageAnswer(result: { data?: Page; error?: unknown; response: Response }): PageAnswer {
+  const { data, error, response } = result;
+  if (!data) throw new FolioError(response, error);
+  // Every page answer carries its ETag (exposed to browsers by Folio's CORS headers).
+  return { page: data, etag: response.headers.get("ETag") ?? "", status: response.status };
+}
+
+/** A page's body as openapi-fetch sends it: JSON, or a Markdown document (a string) as it is. */
+function pageBody<T>(input: T | string) {
+  return typeof input === "string"
+    ? { body: input, bodySerializer: (body: unknown) => body as string, headers: { "Content-Type": "text/markdown; charset=utf-8" } }
+    : { body: input };
+}
+
+/**
+ * A listing of pages, by title (`GET /api/v1/pages`): `page` (from 1) and `per_page` (1 to 100, default 20).
+ * Public pages only; with a `content:read` token, drafts and scheduled pages too. Throws a {@link FolioError}
+ * (`400` for a `page` or `per_page` out of range).
+ */
+export async function listPages(
+  client: FolioClient,
+  options: { page?: number; per_page?: number; signal?: AbortSignal } = {},
+): Promise<PageListing> {
+  const query: PageQuery = {};
+  if (options.page !== undefined) query.page = options.page;
+  if (options.per_page !== undefined) query.per_page = options.per_page;
+  const { data, error, response } = await client.GET("/api/v1/pages", { params: { query }, signal: options.signal });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/**
+ * One page, whole (`GET /api/v1/pages/{slug}`), with its ETag. A former slug answers `301` to the current one,
+ * which fetch follows: the answer's `page.slug` is then the current slug. A draft or scheduled page is found only
+ * with a `content:read` token; otherwise (and for an unknown slug) a {@link FolioError} with status `404`.
+ */
+export async function getPage(
+  client: FolioClient,
+  slug: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<PageAnswer> {
+  return pageAnswer(
+    await client.GET("/api/v1/pages/{slug}", { params: { path: { slug } }, signal: options.signal }),
+  );
+}
+
+/**
+ * Creates a page (`POST /api/v1/pages`, `201`) from JSON, or from a Markdown document with YAML front matter
+ * holding the same fields (a string). Publishing without `published_at` publishes now; without `status` the page
+ * is a draft. Throws a {@link FolioError}: `409` when a page has the slug, `422` (`/problems/validation`,
+ * `problem.errors` naming the fields) for an invalid field or one pages do not have (`tags`, `authors`,
+ * `featured`).
+ */
+export async function createPage(
+  client: FolioClient,
+  input: PageInput | string,
+  options: { signal?: AbortSignal } = {},
+): Promise<PageAnswer> {
+  return pageAnswer(await client.POST("/api/v1/pages", { ...pageBody(input), signal: options.signal }));
+}
+
+/**
+ * Creates (`201`) or replaces (`200`) the page at `slug` (`PUT /api/v1/pages/{slug}`) from JSON or from a Markdown
+ * document with YAML front matter (a string), the way a CI publisher does; writing the same content again changes
+ * nothing (same `version`, `updated_at` and ETag). `ifNoneMatch: "*"` only creates; `ifMatch` (an ETag from an
+ * earlier answer) only replaces that version: otherwise a {@link FolioError} with status `412`.
+ */
+export async function putPage(
+  client: FolioClient,
+  slug: string,
+  input: PageReplacement | string,
+  options: { ifMatch?: string; ifNoneMatch?: "*"; signal?: AbortSignal } = {},
+): Promise<PageAnswer> {
+  const header: { "If-Match"?: string; "If-None-Match"?: string } = {};
+  if (options.ifMatch !== undefined) header["If-Match"] = options.ifMatch;
+  if (options.ifNoneMatch !== undefined) header["If-None-Match"] = options.ifNoneMatch;
+  return pageAnswer(
+    await client.PUT("/api/v1/pages/{slug}", {
+      params: { path: { slug }, header },
+      ...pageBody(input),
+      signal: options.signal,
+    }),
+  );
+}
+
+/**
+ * Changes some of a page's fields (`PATCH /api/v1/pages/{slug}`, a JSON merge patch) and answers it as it now is.
+ * A new `slug` renames it: the old one then answers `301`. With `ifMatch`, only that version is changed (`412`
+ * otherwise); `404` for an unknown slug, `409` when another page has the new slug.
+ */
+export async function patchPage(
+  client: FolioClient,
+  slug: string,
+  patch: PagePatch,
+  options: { ifMatch?: string; signal?: AbortSignal } = {},
+): Promise<PageAnswer> {
+  const header: { "If-Match"?: string } = {};
+  if (options.ifMatch !== undefined) header["If-Match"] = options.ifMatch;
+  return pageAnswer(
+    await client.PATCH("/api/v1/pages/{slug}", {
+      params: { path: { slug }, header },
+      body: patch,
+      headers: { "Content-Type": "application/merge-patch+json" },
+      signal: options.signal,
+    }),
+  );
+}
+
+/** Deletes a page (`DELETE /api/v1/pages/{slug}`); its former slugs stop redirecting. With `ifMatch`, only that
+ * version is deleted (`412` otherwise); `404` for an unknown slug. */
+export async function deletePage(
+  client: FolioClient,
+  slug: string,
+  options: { ifMatch?: string; signal?: AbortSignal } = {},
+): Promise<void> {
+  const header: { "If-Match"?: string } = {};
+  if (options.ifMatch !== undefined) header["If-Match"] = options.ifMatch;
+  const { error, response } = await client.DELETE("/api/v1/pages/{slug}", {
+    params: { path: { slug }, header },
+    signal: options.signal,
+  });
+  if (!response.ok) throw new FolioError(response, error);
+}
+
+/** The site's settings (`GET /api/v1/site`, public): title, description, public `url`, permalinks, logo and icon,
+ * locale and time zone, navigation menus, social links and feed settings. */
+export async function getSite(client: FolioClient, options: { signal?: AbortSignal } = {}): Promise<SiteSettings> {
+  const { data, error, response } = await client.GET("/api/v1/site", { signal: options.signal });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/**
+ * Replaces the site's settings (`PUT /api/v1/site`; `admin` token) and answers them: omitted fields return to
+ * their defaults (`putSite(client, {})` restores every default). Throws a {@link FolioError}: `403` without the
+ * `admin` scope, `422` (`problem.errors` naming the fields) for an invalid setting.
+ */
+export async function putSite(
+  client: FolioClient,
+  settings: SiteInput,
+  options: { signal?: AbortSignal } = {},
+): Promise<SiteSettings> {
+  const { data, error, response } = await client.PUT("/api/v1/site", {
+    // The spec's defaults make every field required in the generated type; SiteInput is what the server accepts.
+    body: settings as Schemas["SiteSettingsReplacement"],
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/**
+ * Changes some of the site's settings (`PATCH /api/v1/site`, a JSON merge patch; `admin` token) and answers them
+ * all: `permalinks` and `feeds` merge field by field, `null` returns a field to its default. Throws a
+ * {@link FolioError} as {@link putSite} does.
+ */
+export async function patchSite(
+  client: FolioClient,
+  patch: SitePatch,
+  options: { signal?: AbortSignal } = {},
+): Promise<SiteSettings> {
+  const { data, error, response } = await client.PATCH("/api/v1/site", {
+    // As for putSite: SitePatch is what the server accepts.
+    body: patch as unknown as Schemas["SiteSettingsPatch"],
+    headers: { "Content-Type": "application/merge-patch+json" },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/**
+ * The URL of a feed of the API at `baseUrl` (as given to {@link createFolioClient}): `rss`, `atom` or `json`, of
+ * the whole site, one tag or one author (slugs), e.g. for a page's `<link rel="alternate">`. Feeds answer
+ * `409` (`/problems/site-url-unset`) until the site's `url` is set, and `404` for a tag without public articles
+ * or an unknown author.
+ */
+export function feedUrl(baseUrl: string, format: FeedFormat, filter: FeedFilter = {}): string {
+  const url = new URL(`${baseUrl.replace(/\/+$/, "")}/api/v1/feeds/${format}`);
+  if (filter.tag !== undefined) url.searchParams.set("tag", filter.tag);
+  if (filter.author !== undefined) url.searchParams.set("author", filter.author);
+  return url.href;
+}
+
+/**
+ * The JSON Feed (`GET /api/v1/feeds/json`) of the whole site, one `tag` or one `author`: the newest public articles
+ * (as many as the site's `feeds.items`), newest first. Throws a {@link FolioError}: `409`
+ * (`/problems/site-url-unset`) until the site's `url` is set, `404` for a tag without public articles or an unknown
+ * author, `400` for a malformed slug.
+ */
+export async function fetchJsonFeed(
+  client: FolioClient,
+  options: FeedFilter & { signal?: AbortSignal } = {},
+): Promise<JsonFeed> {
+  const query: NonNullable<operations["json_feed"]["parameters"]["query"]> = {};
+  if (options.tag !== undefined) query.tag = options.tag;
+  if (options.author !== undefined) query.author = options.author;
+  const { data, error, response } = await client.GET("/api/v1/feeds/json", {
+    params: { query },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  // The spec types the document as a bare object; JsonFeed is what Folio writes.
+  return data as unknown as JsonFeed;
 }
 
 /** A failed request, with the RFC 9457 problem document the API answered when there is one. */

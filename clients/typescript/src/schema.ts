@@ -244,6 +244,177 @@ export interface paths {
         patch: operations["patch_author"];
         trace?: never;
     };
+    "/api/v1/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pages, by title.
+         * @description Public pages, or every status with a `content:read` token. Pages are never in article listings, feeds,
+         *     search, related articles or neighbours. Items leave out `body_markdown`, `body_html` and `toc`; read a page
+         *     for them.
+         */
+        get: operations["list_pages"];
+        put?: never;
+        /**
+         * Create a page. Its slug (given or derived from the title) must be free among pages.
+         * @description The body is JSON, or Markdown with YAML front matter holding the same fields (an article's, less `tags`,
+         *     `authors` and `featured`). Publishing without `published_at` publishes now.
+         */
+        post: operations["create_page"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page, whole. A former slug answers 301 to the current one. */
+        get: operations["get_page"];
+        /**
+         * Create or replace the page at this slug; identical content changes nothing. `If-None-Match: *` only creates;
+         *     `If-Match` only replaces that version.
+         */
+        put: operations["put_page"];
+        post?: never;
+        /** Delete a page; its former slugs stop redirecting. With `If-Match`, only the listed version is deleted. */
+        delete: operations["delete_page"];
+        options?: never;
+        head?: never;
+        /** Change some fields (JSON merge patch, RFC 7396); may rename the page, whose old slug then answers 301. */
+        patch: operations["patch_page"];
+        trace?: never;
+    };
+    "/api/v1/site": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's settings: title, description, public URL, permalink templates, logo and icon, locale and time
+         *     zone, navigation menus, social links and feed settings.
+         */
+        get: operations["get_site"];
+        /** Replace the settings; omitted fields return to their defaults. Identical settings change nothing. */
+        put: operations["put_site"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change some settings (JSON merge patch, RFC 7396): a field set to `null` returns to its default. */
+        patch: operations["patch_site"];
+        trace?: never;
+    };
+    "/api/v1/feeds/rss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * RSS 2.0: the newest public articles (how many, and full content or summaries, are site settings).
+         * @description Items carry `content:encoded` (full content), `dc:creator` (authors), categories (tag names) and a `guid`
+         *     that survives renames. A tag without public articles, or an unknown tag or author, is a 404.
+         */
+        get: operations["rss_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Atom 1.0: the newest public articles, ids as `urn:uuid:` URNs, summaries as text and content as HTML. */
+        get: operations["atom_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * JSON Feed 1.1: the newest public articles; `content_html`, or `content_text` (the summary) when the site's
+         *     feeds carry summaries.
+         */
+        get: operations["json_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sitemap.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sitemap: one `<urlset>` of every public article, page, tag (with public articles) and author (with
+         *     public articles) up to 50,000 URLs; beyond, a `<sitemapindex>` of parts.
+         * @description Locations are the site's URL and permalink templates (see `/site`); `lastmod` is each one's `updated_at`.
+         *     The index's parts are this API's `/sitemaps/{part}` URLs (serve them from your site's host through a proxy,
+         *     or list this URL in `robots.txt`). Parts run oldest first, so earlier parts keep their content as the site
+         *     grows.
+         */
+        get: operations["get_sitemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sitemaps/{part}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One part of a sitemap index: at most 50,000 URLs of one kind, oldest first, from `from`. */
+        get: operations["get_sitemap_part"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/changes": {
         parameters: {
             query?: never;
@@ -1214,7 +1385,7 @@ export interface components {
          * @description The type of a change.
          * @enum {string}
          */
-        ChangeType: "article.created" | "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "author.created" | "author.updated" | "author.deleted";
+        ChangeType: "article.created" | "article.published" | "article.updated" | "article.unpublished" | "article.deleted" | "tag.created" | "tag.updated" | "tag.deleted" | "author.created" | "author.updated" | "author.deleted" | "page.created" | "page.published" | "page.updated" | "page.unpublished" | "page.deleted" | "site.updated";
         /**
          * @description One change: what happened to which resource, and the resource as it now is. An entry without its resource's
          *     object is a tombstone: the resource was deleted or unpublished (or, for an older entry, a later entry of the
@@ -1307,6 +1478,8 @@ export interface components {
             article?: components["schemas"]["ArticleCard"] | null;
             tag?: components["schemas"]["TagView"] | null;
             author?: components["schemas"]["AuthorView"] | null;
+            page?: components["schemas"]["PageView"] | null;
+            site?: components["schemas"]["SiteSettings"] | null;
         };
         /**
          * @example {
@@ -1436,6 +1609,25 @@ export interface components {
          */
         EventPattern: string;
         /**
+         * @description What the feeds carry.
+         * @enum {string}
+         */
+        FeedContent: "full" | "summary";
+        /** @description The feeds' settings. */
+        FeedSettings: {
+            /**
+             * @description `full` (default) or `summary`.
+             * @default full
+             */
+            content: components["schemas"]["FeedContent"];
+            /**
+             * Format: int32
+             * @description How many of the newest articles a feed holds: 1 to 100 (default 20).
+             * @default 20
+             */
+            items: number;
+        };
+        /**
          * @description One invalid field of a request.
          * @example {
          *       "code": "length",
@@ -1478,6 +1670,36 @@ export interface components {
              */
             body: string;
         };
+        JsonAuthor: {
+            name: string;
+            url: string;
+        };
+        /** @description A JSON Feed 1.1 document (jsonfeed.org/version/1.1), as Folio writes it. */
+        JsonFeed: {
+            /** @description `https://jsonfeed.org/version/1.1`. */
+            version: string;
+            title: string;
+            home_page_url: string;
+            feed_url: string;
+            description?: string;
+            language: string;
+            icon?: string | null;
+            items: components["schemas"]["JsonItem"][];
+        };
+        /** @description An article as a JSON Feed item: `content_html` (full content) or `content_text` (the summary). */
+        JsonItem: {
+            id: string;
+            url: string;
+            title: string;
+            summary: string;
+            content_html?: string | null;
+            content_text?: string | null;
+            date_published: string;
+            date_modified: string;
+            authors?: components["schemas"]["JsonAuthor"][];
+            tags?: string[];
+            image?: string | null;
+        };
         /**
          * @description Relative links that keep every other query parameter; also sent as an RFC 8288 `Link` header.
          * @example {
@@ -1515,6 +1737,19 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
         };
         /**
+         * @description A link of a navigation menu or of the social links.
+         * @example {
+         *       "label": "About",
+         *       "url": "/about/"
+         *     }
+         */
+        NavLink: {
+            /** @description 1 to 100 characters. */
+            label: string;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
+            url: string;
+        };
+        /**
          * @description The article right before or after another one in the public timeline.
          * @example {
          *       "published_at": "2026-04-20T09:00:00Z",
@@ -1527,6 +1762,150 @@ export interface components {
             title: string;
             /** Format: date-time */
             published_at?: string | null;
+        };
+        /**
+         * @description The fields of a page write, as JSON or as the front matter of a Markdown document.
+         * @example {
+         *       "body_markdown": "I write about distributed systems & the tools that run them.",
+         *       "status": "published",
+         *       "title": "About"
+         *     }
+         */
+        PageInput: {
+            /** @description 1 to 200 characters, not all white space. */
+            title: string;
+            /** @description Derived from the title when absent. On `PUT` it must equal the slug in the path. */
+            slug?: string | null;
+            /** @description At most 500 characters; derived from the body when absent. */
+            summary?: string | null;
+            /**
+             * @description CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
+             *     front matter.
+             */
+            body_markdown: string;
+            /** @description `draft` (default) or `published`. */
+            status?: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (or was) published; in the future, the page reads as `scheduled` until then.
+             */
+            published_at?: string | null;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo?: components["schemas"]["Seo"] | null;
+        };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `PageInput`: the fields to change; `null` returns an optional field to its default.
+         * @example {
+         *       "body_markdown": "I write about distributed systems & the tools that run them.",
+         *       "status": "published",
+         *       "title": "About"
+         *     }
+         */
+        PageInputPatch: {
+            /** @description 1 to 200 characters, not all white space. */
+            title?: string;
+            /** @description Derived from the title when absent. On `PUT` it must equal the slug in the path. */
+            slug?: string | null;
+            /** @description At most 500 characters; derived from the body when absent. */
+            summary?: string | null;
+            /**
+             * @description CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
+             *     front matter.
+             */
+            body_markdown?: string;
+            /** @description `draft` (default) or `published`. */
+            status?: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (or was) published; in the future, the page reads as `scheduled` until then.
+             */
+            published_at?: string | null;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo?: components["schemas"]["Seo"] | null;
+        };
+        /**
+         * @description `PageInput` without `slug`: a `PUT` writes at the slug of its URL.
+         * @example {
+         *       "body_markdown": "I write about distributed systems & the tools that run them.",
+         *       "status": "published",
+         *       "title": "About"
+         *     }
+         */
+        PageInputReplacement: {
+            /** @description 1 to 200 characters, not all white space. */
+            title: string;
+            /** @description At most 500 characters; derived from the body when absent. */
+            summary?: string | null;
+            /**
+             * @description CommonMark with tables, strikethrough, task lists and footnotes. In a Markdown body, the text after the
+             *     front matter.
+             */
+            body_markdown: string;
+            /** @description `draft` (default) or `published`. */
+            status?: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (or was) published; in the future, the page reads as `scheduled` until then.
+             */
+            published_at?: string | null;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo?: components["schemas"]["Seo"] | null;
+        };
+        /** @description A page of pages, by title. */
+        PageListing: {
+            data: components["schemas"]["PageView"][];
+            meta: components["schemas"]["Meta"];
+            links: components["schemas"]["Links"];
+        };
+        /**
+         * @description A page. Listings leave out `body_markdown`, `body_html` and `toc`.
+         * @example {
+         *       "body_html": "<p>I write about distributed systems &amp; the tools that run them.</p>\n",
+         *       "body_markdown": "I write about distributed systems & the tools that run them.",
+         *       "cover_image": null,
+         *       "created_at": "2026-04-18T08:55:12Z",
+         *       "id": "6f1c2b1e-3d4a-4c5b-9e8f-1a2b3c4d5e6f",
+         *       "published_at": "2026-04-18T09:00:00Z",
+         *       "reading_time_minutes": 1,
+         *       "seo": {
+         *         "canonical_url": null,
+         *         "meta_description": null,
+         *         "meta_title": null
+         *       },
+         *       "slug": "about",
+         *       "status": "published",
+         *       "summary": "I write about distributed systems & the tools that run them.",
+         *       "title": "About",
+         *       "toc": [],
+         *       "updated_at": "2026-04-18T09:00:00Z",
+         *       "version": 1,
+         *       "word_count": 10
+         *     }
+         */
+        PageView: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            title: string;
+            summary: string;
+            body_markdown?: string | null;
+            body_html?: string | null;
+            toc?: components["schemas"]["TocEntry"][] | null;
+            /** Format: int32 */
+            word_count: number;
+            /** Format: int32 */
+            reading_time_minutes: number;
+            status: components["schemas"]["ArticleStatus"];
+            /** Format: date-time */
+            published_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+            cover_image?: components["schemas"]["CoverImage"] | null;
+            seo: components["schemas"]["Seo"];
         };
         /**
          * @description Pagination state of a listing.
@@ -1571,6 +1950,26 @@ export interface components {
             prev_cursor?: string | null;
             next_cursor?: string | null;
         };
+        /**
+         * @description Where each kind of content lives on the public site: a path holding `{slug}` once (articles may also use
+         *     `{year}`, `{month}` and `{day}` of their publication, in UTC).
+         * @example {
+         *       "article": "/blog/{slug}/",
+         *       "author": "/author/{slug}/",
+         *       "page": "/{slug}/",
+         *       "tag": "/tag/{slug}/"
+         *     }
+         */
+        Permalinks: {
+            /** @default /blog/{slug}/ */
+            article: string;
+            /** @default /{slug}/ */
+            page: string;
+            /** @default /tag/{slug}/ */
+            tag: string;
+            /** @default /author/{slug}/ */
+            author: string;
+        };
         /** @description What a ping carries. */
         PingData: {
             /** Format: uuid */
@@ -1611,7 +2010,7 @@ export interface components {
          * @description The kind of resource a change is about.
          * @enum {string}
          */
-        ResourceKind: "article" | "tag" | "author";
+        ResourceKind: "article" | "tag" | "author" | "page" | "site";
         /**
          * @example content:write
          * @enum {string}
@@ -1629,6 +2028,265 @@ export interface components {
             meta_description?: string | null;
             /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
             canonical_url?: string | null;
+        };
+        /**
+         * @description The site's settings, as `GET /site` answers them and `PUT /site` takes them (omitted fields take their
+         *     defaults).
+         * @example {
+         *       "description": "Essays on queues, caches & the tools that run them.",
+         *       "feeds": {
+         *         "content": "full",
+         *         "items": 20
+         *       },
+         *       "icon_url": null,
+         *       "locale": "en",
+         *       "logo_url": "https://notes.example.com/logo.svg",
+         *       "navigation": [
+         *         {
+         *           "label": "Home",
+         *           "url": "/"
+         *         },
+         *         {
+         *           "label": "About",
+         *           "url": "/about/"
+         *         }
+         *       ],
+         *       "permalinks": {
+         *         "article": "/blog/{slug}/",
+         *         "author": "/author/{slug}/",
+         *         "page": "/{slug}/",
+         *         "tag": "/tag/{slug}/"
+         *       },
+         *       "secondary_navigation": [
+         *         {
+         *           "label": "RSS",
+         *           "url": "/feed.xml"
+         *         }
+         *       ],
+         *       "social": [
+         *         {
+         *           "label": "GitHub",
+         *           "url": "https://github.com/example"
+         *         }
+         *       ],
+         *       "timezone": "Europe/Paris",
+         *       "title": "Systems Notes",
+         *       "url": "https://notes.example.com"
+         *     }
+         */
+        SiteSettings: {
+            /**
+             * @description 1 to 200 characters (default `Folio`).
+             * @default Folio
+             */
+            title: string;
+            /**
+             * @description At most 500 characters.
+             * @default
+             */
+            description: string;
+            /**
+             * @description The public site's address (`https://example.com`, or with a path prefix), from which feeds and sitemaps
+             *     build absolute links; they answer 409 until it is set. At most 200 characters, no query or fragment;
+             *     a final `/` is dropped.
+             * @default null
+             */
+            url: string | null;
+            /**
+             * @default {
+             *       "article": "/blog/{slug}/",
+             *       "author": "/author/{slug}/",
+             *       "page": "/{slug}/",
+             *       "tag": "/tag/{slug}/"
+             *     }
+             */
+            permalinks: components["schemas"]["Permalinks"];
+            /**
+             * @description An http(s) URL or an absolute path on the site.
+             * @default null
+             */
+            logo_url: string | null;
+            /**
+             * @description An http(s) URL or an absolute path on the site.
+             * @default null
+             */
+            icon_url: string | null;
+            /**
+             * @description A BCP 47 language tag (default `en`); the feeds' language.
+             * @default en
+             */
+            locale: string;
+            /**
+             * @description An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC.
+             * @default UTC
+             */
+            timezone: string;
+            /**
+             * @description The primary menu, in order (at most 50 links).
+             * @default []
+             */
+            navigation: components["schemas"]["NavLink"][];
+            /**
+             * @description The secondary menu (a footer), in order (at most 50 links).
+             * @default []
+             */
+            secondary_navigation: components["schemas"]["NavLink"][];
+            /**
+             * @description Social profiles, in order (at most 50 links).
+             * @default []
+             */
+            social: components["schemas"]["NavLink"][];
+            /**
+             * @default {
+             *       "content": "full",
+             *       "items": 20
+             *     }
+             */
+            feeds: components["schemas"]["FeedSettings"];
+        };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `SiteSettings`: the fields to change; `null` returns an optional field to its default.
+         * @example {
+         *       "description": "Essays on queues, caches & the tools that run them.",
+         *       "feeds": {
+         *         "content": "full",
+         *         "items": 20
+         *       },
+         *       "icon_url": null,
+         *       "locale": "en",
+         *       "logo_url": "https://notes.example.com/logo.svg",
+         *       "navigation": [
+         *         {
+         *           "label": "Home",
+         *           "url": "/"
+         *         },
+         *         {
+         *           "label": "About",
+         *           "url": "/about/"
+         *         }
+         *       ],
+         *       "permalinks": {
+         *         "article": "/blog/{slug}/",
+         *         "author": "/author/{slug}/",
+         *         "page": "/{slug}/",
+         *         "tag": "/tag/{slug}/"
+         *       },
+         *       "secondary_navigation": [
+         *         {
+         *           "label": "RSS",
+         *           "url": "/feed.xml"
+         *         }
+         *       ],
+         *       "social": [
+         *         {
+         *           "label": "GitHub",
+         *           "url": "https://github.com/example"
+         *         }
+         *       ],
+         *       "timezone": "Europe/Paris",
+         *       "title": "Systems Notes",
+         *       "url": "https://notes.example.com"
+         *     }
+         */
+        SiteSettingsPatch: {
+            /** @description 1 to 200 characters (default `Folio`). */
+            title?: string | null;
+            /** @description At most 500 characters. */
+            description?: string | null;
+            /**
+             * @description The public site's address (`https://example.com`, or with a path prefix), from which feeds and sitemaps
+             *     build absolute links; they answer 409 until it is set. At most 200 characters, no query or fragment;
+             *     a final `/` is dropped.
+             */
+            url?: string | null;
+            permalinks?: components["schemas"]["Permalinks"] | null;
+            /** @description An http(s) URL or an absolute path on the site. */
+            logo_url?: string | null;
+            /** @description An http(s) URL or an absolute path on the site. */
+            icon_url?: string | null;
+            /** @description A BCP 47 language tag (default `en`); the feeds' language. */
+            locale?: string | null;
+            /** @description An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC. */
+            timezone?: string | null;
+            /** @description The primary menu, in order (at most 50 links). */
+            navigation?: components["schemas"]["NavLink"][] | null;
+            /** @description The secondary menu (a footer), in order (at most 50 links). */
+            secondary_navigation?: components["schemas"]["NavLink"][] | null;
+            /** @description Social profiles, in order (at most 50 links). */
+            social?: components["schemas"]["NavLink"][] | null;
+            feeds?: components["schemas"]["FeedSettings"] | null;
+        };
+        /**
+         * @description `SiteSettings` whole: a `PUT` replaces it, and an omitted field takes its default.
+         * @example {
+         *       "description": "Essays on queues, caches & the tools that run them.",
+         *       "feeds": {
+         *         "content": "full",
+         *         "items": 20
+         *       },
+         *       "icon_url": null,
+         *       "locale": "en",
+         *       "logo_url": "https://notes.example.com/logo.svg",
+         *       "navigation": [
+         *         {
+         *           "label": "Home",
+         *           "url": "/"
+         *         },
+         *         {
+         *           "label": "About",
+         *           "url": "/about/"
+         *         }
+         *       ],
+         *       "permalinks": {
+         *         "article": "/blog/{slug}/",
+         *         "author": "/author/{slug}/",
+         *         "page": "/{slug}/",
+         *         "tag": "/tag/{slug}/"
+         *       },
+         *       "secondary_navigation": [
+         *         {
+         *           "label": "RSS",
+         *           "url": "/feed.xml"
+         *         }
+         *       ],
+         *       "social": [
+         *         {
+         *           "label": "GitHub",
+         *           "url": "https://github.com/example"
+         *         }
+         *       ],
+         *       "timezone": "Europe/Paris",
+         *       "title": "Systems Notes",
+         *       "url": "https://notes.example.com"
+         *     }
+         */
+        SiteSettingsReplacement: {
+            /** @description 1 to 200 characters (default `Folio`). */
+            title?: string;
+            /** @description At most 500 characters. */
+            description?: string;
+            /**
+             * @description The public site's address (`https://example.com`, or with a path prefix), from which feeds and sitemaps
+             *     build absolute links; they answer 409 until it is set. At most 200 characters, no query or fragment;
+             *     a final `/` is dropped.
+             */
+            url?: string | null;
+            permalinks?: components["schemas"]["Permalinks"];
+            /** @description An http(s) URL or an absolute path on the site. */
+            logo_url?: string | null;
+            /** @description An http(s) URL or an absolute path on the site. */
+            icon_url?: string | null;
+            /** @description A BCP 47 language tag (default `en`); the feeds' language. */
+            locale?: string;
+            /** @description An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC. */
+            timezone?: string;
+            /** @description The primary menu, in order (at most 50 links). */
+            navigation?: components["schemas"]["NavLink"][];
+            /** @description The secondary menu (a footer), in order (at most 50 links). */
+            secondary_navigation?: components["schemas"]["NavLink"][];
+            /** @description Social profiles, in order (at most 50 links). */
+            social?: components["schemas"]["NavLink"][];
+            feeds?: components["schemas"]["FeedSettings"];
         };
         /**
          * @description An article (or a listing item) requested with `fields`: exactly the named properties, each as in
@@ -1990,7 +2648,8 @@ export interface components {
              * @description The event types to receive: names (`article.published`), a resource's every event (`article.*`), or
              *     `*`. Known types: `article.created`, `article.published`, `article.updated`, `article.unpublished`,
              *     `article.deleted`, `tag.created`, `tag.updated`, `tag.deleted`, `author.created`, `author.updated`,
-             *     `author.deleted`, `ping`.
+             *     `author.deleted`, `page.created`, `page.published`, `page.updated`, `page.unpublished`, `page.deleted`,
+             *     `site.updated`, `ping`.
              */
             events: components["schemas"]["EventPattern"][];
             /** @description Up to 500 characters, for people. */
@@ -2235,6 +2894,23 @@ export interface components {
                  *       "status": 429,
                  *       "title": "Too many requests",
                  *       "type": "/problems/rate-limited"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Feeds and sitemaps write absolute links: the site's `url` setting must be set first. */
+        SiteUrlUnset: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "set the site's `url` (PATCH /api/v1/site) before reading feeds and sitemaps: their links are absolute",
+                 *       "status": 409,
+                 *       "title": "Site URL not set",
+                 *       "type": "/problems/site-url-unset"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -3288,6 +3964,579 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_pages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1 (default 1).
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Pages per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                per_page?: number;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pages, by title */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageListing"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageInput"];
+                /**
+                 * @example ---
+                 *     title: About
+                 *     status: published
+                 *     ---
+                 *     I write about queues.
+                 */
+                "text/markdown": string;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_page: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The page's slug
+                 * @example about
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    ETag?: string;
+                    "Last-Modified"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"];
+                };
+            };
+            /** @description The page has a new slug */
+            301: {
+                headers: {
+                    /** @description /api/v1/pages/{current-slug} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_page: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replace only if the page's ETag is listed */
+                "If-Match"?: string;
+                /** @description `*`: create only */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The page's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageInputReplacement"];
+                /**
+                 * @example ---
+                 *     title: About
+                 *     status: published
+                 *     ---
+                 *     I write about queues.
+                 */
+                "text/markdown": string;
+            };
+        };
+        responses: {
+            /** @description Replaced, or unchanged */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag?: string;
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_page: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Delete only if the page's ETag is listed */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The page's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_page: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply only if the page's ETag is listed */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The page's current slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "slug": "about-me"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PageInputPatch"];
+                /**
+                 * @example {
+                 *       "title": "About me"
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["PageInputPatch"];
+            };
+        };
+        responses: {
+            /** @description The page after the patch */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_site: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSettings"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteSettingsReplacement"];
+            };
+        };
+        responses: {
+            /** @description The settings now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "navigation": [
+                 *         {
+                 *           "label": "About",
+                 *           "url": "/about/"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SiteSettingsPatch"];
+                /**
+                 * @example {
+                 *       "title": "Systems Notes",
+                 *       "url": "https://notes.example.com"
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["SiteSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description The settings now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rss_feed: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only articles with this tag (a slug); not with `author`.
+                 * @example rust
+                 */
+                tag?: string;
+                /**
+                 * @description Only articles by this author (a slug); not with `tag`.
+                 * @example ada
+                 */
+                author?: string;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An RSS 2.0 document */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/rss+xml": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SiteUrlUnset"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    atom_feed: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only articles with this tag (a slug); not with `author`.
+                 * @example rust
+                 */
+                tag?: string;
+                /**
+                 * @description Only articles by this author (a slug); not with `tag`.
+                 * @example ada
+                 */
+                author?: string;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An Atom 1.0 document */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SiteUrlUnset"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    json_feed: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only articles with this tag (a slug); not with `author`.
+                 * @example rust
+                 */
+                tag?: string;
+                /**
+                 * @description Only articles by this author (a slug); not with `tag`.
+                 * @example ada
+                 */
+                author?: string;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Feed 1.1 document */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/feed+json": components["schemas"]["JsonFeed"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SiteUrlUnset"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_sitemap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A sitemap (`urlset`) or a sitemap index (`sitemapindex`) */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            409: components["responses"]["SiteUrlUnset"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_sitemap_part: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Where the part starts, as the sitemap index writes it (without it, the kind's first part).
+                 * @example 1776502800000000-6f1c2b1e3d4a4c5b9e8f1a2b3c4d5e6f
+                 */
+                from?: string;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The kind of URL it lists
+                 * @example articles.xml
+                 */
+                part: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A sitemap (`urlset`) */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["SiteUrlUnset"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

@@ -6,14 +6,21 @@ import { test } from "node:test";
 import {
   createFolioClient,
   createWebhook,
+  feedUrl,
+  fetchJsonFeed,
   followChanges,
   listDeliveries,
+  patchSite,
   patchWebhook,
+  putPage,
+  putSite,
   suggest,
   type Card,
   type ChangeType,
   type ChangeView,
   type components,
+  type JsonFeedItem,
+  type SiteSettings,
   type Suggestion,
 } from "../src/index.js";
 
@@ -51,6 +58,20 @@ export function mistakesTheTypesCatch() {
   void patchWebhook(client, "id", { colour: "red" });
   // @ts-expect-error: a delivery is pending, delivered or failed
   void listDeliveries(client, "id", { status: "lost" });
+  // @ts-expect-error: pages have no tags (the API answers 422)
+  void putPage(client, "about", { title: "About", body_markdown: "x", tags: ["rust"] });
+  // @ts-expect-error: If-None-Match on a PUT is only `*` (create only)
+  void putPage(client, "about", "---\ntitle: About\n---\n", { ifNoneMatch: '"etag"' });
+  // @ts-expect-error: a site patch names only settings
+  void patchSite(client, { colour: "red" });
+  // @ts-expect-error: feeds carry `full` content or a `summary`
+  void putSite(client, { feeds: { content: "excerpt" } });
+  // @ts-expect-error: a feed is RSS, Atom or JSON Feed
+  void feedUrl("http://127.0.0.1:1", "xml");
+  // @ts-expect-error: a feed follows one tag or one author, not both
+  void feedUrl("http://127.0.0.1:1", "rss", { tag: "rust", author: "ada" });
+  // @ts-expect-error: nor does the JSON Feed
+  void fetchJsonFeed(client, { tag: "rust", author: "ada" });
   return [status, input, partial, suggestion, change];
 }
 
@@ -67,6 +88,16 @@ export function cardLine(card: Card): string {
 /** Compiles only while a card's `highlight` is typed as optional HTML text of its title and body. */
 export function resultHtml(card: Card): string {
   return card.highlight ? `<h3>${card.highlight.title}</h3><p>${card.highlight.body}</p>` : card.title;
+}
+
+/** Compiles only while the answered settings are typed with every field present (the API fills in defaults). */
+export function siteHeader(site: SiteSettings): string {
+  return `${site.title}: ${site.navigation.map((l) => l.label).join(", ")} (${site.url ?? "no public URL"})`;
+}
+
+/** Compiles only while a feed item's content is typed as optional: full content or a summary. */
+export function feedItemText(item: JsonFeedItem): string {
+  return item.content_html ?? item.content_text ?? item.summary;
 }
 
 test("the generated types reject what the API rejects (checked by tsc at build time)", () => {
