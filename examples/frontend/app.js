@@ -1,8 +1,9 @@
 // A small blog frontend for Folio: no framework, no build step. It reads the API base URL from `?api=` or
 // from <meta name="folio-api">, routes on the URL fragment (#/, #/page/2, #/tag/rust, #/article/slug,
-// #/search?q=words) and renders with the DOM; the header's search box suggests titles as the reader types. The
-// API is on another origin, so every request is a CORS request; `cache: "no-cache"` makes the browser revalidate
-// its cached copies with If-None-Match, which Folio answers with 304.
+// #/pages/about, #/search?q=words) and renders with the DOM; the header (title, description, menu) and the
+// footer's menu come from the site's settings, and the header's search box suggests titles as the reader types.
+// The API is on another origin, so every request is a CORS request; `cache: "no-cache"` makes the browser
+// revalidate its cached copies with If-None-Match, which Folio answers with 304.
 
 const API = (
   new URLSearchParams(location.search).get("api") ??
@@ -14,7 +15,25 @@ const PER_PAGE = 9;
 const SUGGESTIONS = 5;
 const SUGGEST_DELAY_MS = 150;
 const app = document.getElementById("app");
-const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+/** The feeds a page links with <link rel="alternate"> once the site's public URL is set. */
+const FEEDS = [
+  { format: "rss", type: "application/rss+xml", name: "RSS" },
+  { format: "atom", type: "application/atom+xml", name: "Atom" },
+  { format: "json", type: "application/feed+json", name: "JSON Feed" },
+];
+/** The site's settings (GET /api/v1/site); these stand in until they have loaded, or if they cannot be. */
+let site = { title: "Folio", description: "", url: null, permalinks: {}, navigation: [], secondary_navigation: [], timezone: "UTC" };
+let dateFormat = dateFormatIn("UTC");
+
+/** Dates as "23 Nov 2026", in the site's time zone (UTC for a zone this browser does not know). */
+function dateFormatIn(timeZone) {
+  const options = { day: "numeric", month: "short", year: "numeric" };
+  try {
+    return new Intl.DateTimeFormat("en-GB", { ...options, timeZone });
+  } catch {
+    return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" });
+  }
+}
 
 class ApiError extends Error {
   constructor(status, problem) {
@@ -60,6 +79,7 @@ const href = {
   home: (page = 1) => (page > 1 ? `#/page/${page}` : "#/"),
   tag: (slug, page = 1) => `#/tag/${encodeURIComponent(slug)}${page > 1 ? `/page/${page}` : ""}`,
   article: (slug) => `#/article/${encodeURIComponent(slug)}`,
+  page: (slug) => `#/pages/${encodeURIComponent(slug)}`,
   search: (q, page = 1) => `#/search?q=${encodeURIComponent(q)}${page > 1 ? `&page=${page}` : ""}`,
 };
 
@@ -144,7 +164,7 @@ async function homePage(page) {
     page === 1 ? api("/api/v1/featured") : null,
     api("/api/v1/articles", { page, per_page: PER_PAGE }),
   ]);
-  document.title = "Folio Notes";
+  document.title = site.title;
   const sections = [];
   if (featured?.data.length) {
     sections.push(
@@ -167,7 +187,7 @@ async function tagPage(slug, page) {
     api(`/api/v1/tags/${encodeURIComponent(slug)}`),
     api("/api/v1/articles", { tag: slug, page, per_page: PER_PAGE }),
   ]);
-  document.title = `${tag.name} · Folio Notes`;
+  document.title = `${tag.name} · ${site.title}`;
   const count = listing.meta.pagination.total;
   return [
     h("header", { class: "page-header" },
@@ -184,7 +204,7 @@ async function tagPage(slug, page) {
 async function searchPage(q, page) {
   const words = q.trim();
   if (!words) {
-    document.title = "Search · Folio Notes";
+    document.title = `Search · ${site.title}`;
     return [
       h("header", { class: "page-header" },
         h("p", { class: "eyebrow" }, "Search"),
@@ -193,7 +213,7 @@ async function searchPage(q, page) {
     ];
   }
   const results = await api("/api/v1/articles", { q, page, per_page: PER_PAGE });
-  document.title = `${words} · Search · Folio Notes`;
+  document.title = `${words} · Search · ${site.title}`;
   const count = results.meta.pagination.total;
   return [
     h("header", { class: "page-header" },
@@ -212,7 +232,7 @@ async function articlePage(slug) {
     api(`/api/v1/articles/${encodeURIComponent(slug)}`),
     api(`/api/v1/articles/${encodeURIComponent(slug)}/related`, { limit: 3 }),
   ]);
-  document.title = `${article.seo?.meta_title ?? article.title} · Folio Notes`;
+  document.title = `${article.seo?.meta_title ?? article.title} · ${site.title}`;
   const body = h("div", { class: "prose" });
   // body_html is rendered by Folio from the author's Markdown (raw HTML is not passed through).
   body.innerHTML = article.body_html ?? "";
@@ -249,6 +269,92 @@ async function articlePage(slug) {
   ];
 }
 
+/** A page (About, Colophon): its title and body, no tags, dates or neighbours. A former slug answers 301, which
+ * fetch follows; the address then shows the current slug. */
+async function sitePage(slug) {
+  const page = await api(`/api/v1/pages/${encodeURIComponent(slug)}`);
+  if (page.slug !== slug && location.hash === href.page(slug)) history.replaceState(null, "", href.page(page.slug));
+  document.title = `${page.seo?.meta_title ?? page.title} · ${site.title}`;
+  const body = h("div", { class: "prose" });
+  // body_html is rendered by Folio from the author's Markdown (raw HTML is not passed through).
+  body.innerHTML = page.body_html ?? "";
+  return [
+    h("article", { class: "post standalone", "data-slug": page.slug },
+      h("header", { class: "post-header" }, h("h1", {}, page.title)),
+      cover(page.cover_image, "post-cover"),
+      body),
+  ];
+}
+
+/** Where a link of the site's menus leads here. The menus hold the public site's addresses: `/`, and paths of the
+ * site's permalinks (`/about/` for a page, `/tag/rust/`, `/blog/slug/`), possibly with the site's URL in front;
+ * those become this frontend's routes. Anything else (another site, a path with no view here) stays a link to it. */
+function menuHref(url) {
+  const path = site.url && url.startsWith(`${site.url}/`) ? url.slice(site.url.length) : url;
+  if (!path.startsWith("/")) return url;
+  if (path === "/") return href.home();
+  for (const kind of ["page", "article", "tag"]) {
+    const slug = permalinkSlug(site.permalinks?.[kind], path);
+    if (slug) return href[kind](slug);
+  }
+  return site.url ? `${site.url}${path}` : url;
+}
+
+/** The slug in `path` when it is an address of the permalink `template` (e.g. `/tag/{slug}/`), else null. */
+function permalinkSlug(template, path) {
+  if (!template) return null;
+  const pattern = template
+    .replace(/\/$/, "")
+    .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+    .replace(/\{(slug|year|month|day)\}/g, (_, part) => (part === "slug" ? "(?<slug>[a-z0-9]+(?:-[a-z0-9]+)*)" : "\\d{2,4}"));
+  return new RegExp(`^${pattern}/?$`).exec(path)?.groups.slug ?? null;
+}
+
+/** The header's title, description and menu, the footer's menu and feed links, and the feeds' <link> elements,
+ * from the site's settings. */
+function showSite() {
+  document.documentElement.lang = site.locale ?? "en";
+  dateFormat = dateFormatIn(site.timezone);
+  document.getElementById("site-title").textContent = site.title;
+  const tagline = document.getElementById("site-tagline");
+  tagline.textContent = site.description ?? "";
+  tagline.hidden = !site.description;
+  const menu = (links) => links.map((link) => h("a", { href: menuHref(link.url) }, link.label));
+  document.getElementById("site-menu").replaceChildren(...menu(site.navigation ?? []));
+  document.getElementById("footer-menu").replaceChildren(...menu(site.secondary_navigation ?? []));
+
+  // Feeds write absolute links from the site's URL: Folio answers 409 until it is set, so only then link them.
+  document.querySelectorAll('link[rel="alternate"][data-feed]').forEach((link) => link.remove());
+  const feeds = site.url ? FEEDS : [];
+  for (const feed of feeds) {
+    document.head.append(h("link", {
+      rel: "alternate", type: feed.type, title: `${site.title} (${feed.name})`,
+      href: `${API}/api/v1/feeds/${feed.format}`, "data-feed": feed.format,
+    }));
+  }
+  const subscribe = document.getElementById("feed-links");
+  subscribe.hidden = !feeds.length;
+  subscribe.replaceChildren(
+    ...(feeds.length ? ["Follow: "] : []),
+    ...feeds.flatMap((feed, i) => [i ? " · " : "", h("a", { href: `${API}/api/v1/feeds/${feed.format}`, type: feed.type }, feed.name)]),
+  );
+}
+
+/** Marks the menus' link to the page shown (`aria-current`). */
+function markCurrent() {
+  const here = location.hash || href.home();
+  for (const link of document.querySelectorAll("#site-menu a, #footer-menu a")) {
+    if (link.getAttribute("href") === here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+/** The site's settings, once per visit; the pages render after them (their titles hold the site's). */
+const siteReady = api("/api/v1/site")
+  .then((settings) => { site = settings; })
+  .catch(() => {})
+  .then(showSite);
+
 async function tagNav() {
   const tags = await api("/api/v1/tags", { hide_empty: true, sort: "-article_count", per_page: 8 });
   document.getElementById("tag-nav").replaceChildren(
@@ -257,7 +363,7 @@ async function tagNav() {
 }
 
 /** `#/`, `#/page/2`, `#/tag/rust`, `#/tag/rust/page/2`, `#/article/slug`, `#/article/slug/heading-id`,
- * `#/search?q=words`, `#/search?q=words&page=2`. */
+ * `#/pages/about`, `#/search?q=words`, `#/search?q=words&page=2`. */
 function route() {
   const fragment = location.hash.replace(/^#\/?/, "");
   const at = fragment.indexOf("?");
@@ -274,6 +380,7 @@ function route() {
   if (parts[0] === "article" && parts[1]) {
     return { view: "article", anchor: parts[2], render: () => articlePage(parts[1]) };
   }
+  if (parts[0] === "pages" && parts[1]) return { view: "page", render: () => sitePage(parts[1]) };
   return { view: "home", render: () => homePage(page(0)) };
 }
 
@@ -284,6 +391,7 @@ async function render() {
   searchBox.show(view === "search" ? q : "");
   app.setAttribute("aria-busy", "true");
   try {
+    await siteReady;
     const nodes = await build();
     if (current !== generation) return;
     app.replaceChildren(...nodes.filter(Boolean));
@@ -300,7 +408,10 @@ async function render() {
         h("p", {}, h("a", { href: "#/" }, "Back to the home page"))),
     );
   } finally {
-    if (current === generation) app.removeAttribute("aria-busy");
+    if (current === generation) {
+      markCurrent();
+      app.removeAttribute("aria-busy");
+    }
   }
 }
 

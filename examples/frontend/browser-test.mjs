@@ -1,12 +1,15 @@
 // Drives the example frontend and the API's /docs/ page in a real, headless Chromium (Debian's, never one
 // that Playwright downloads).
 //
-//   FOLIO_URL=http://127.0.0.1:18180 FRONTEND_URL=http://127.0.0.1:18181 FOLIO_TOKEN=folio_... node browser-test.mjs
+//   FOLIO_URL=http://127.0.0.1:18180 FRONTEND_URL=http://127.0.0.1:18181 FOLIO_TOKEN=folio_... \
+//     FOLIO_ADMIN_TOKEN=folio_... node browser-test.mjs
 //
-// FOLIO_URL serves a freshly seeded demo blog (`folio seed --demo`); FRONTEND_URL serves this folder on another
-// origin, so every API call is a cross-origin request. FOLIO_TOKEN (scope content:write) lets the search test
-// publish an article with markup in its title, and remove it. Screenshots go to screenshots/. CHROMIUM overrides the
-// browser's path (default /usr/bin/chromium). run-tests.sh starts both servers and runs this.
+// FOLIO_URL serves a freshly seeded demo blog (`folio seed --demo`) with the site's settings and About page that
+// seed-site.mjs writes; FRONTEND_URL serves this folder on another origin, so every API call is a cross-origin
+// request. FOLIO_TOKEN (scope content:write) lets the search test publish an article with markup in its title, and
+// the pages test rename a page, and remove them; FOLIO_ADMIN_TOKEN (scope admin) lets the settings test change the
+// site's settings, and restore them. Screenshots go to screenshots/. CHROMIUM overrides the browser's path (default
+// /usr/bin/chromium). run-tests.sh starts both servers, seeds the site and runs this.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -38,6 +41,8 @@ const HOSTILE = {
   slug: "quokka-markup-title",
   title: `Quokka <img src=x onerror="globalThis.pwned = 1"> & <script>globalThis.pwned = 2</script> 'Titles'`,
 };
+/** The page the pages test publishes under one slug, renames, and removes. */
+const RENAMED = { before: "quokka-colophon-draft", after: "quokka-colophon", title: "Quokka Colophon" };
 
 const TIMEOUT = 15_000;
 let browser;
@@ -101,8 +106,9 @@ before(async () => {
     const url = message.location().url;
     // The demo blog's cover images (on example.com) cannot load here; the frontend then drops them.
     if (offMachine.includes(url)) return;
-    // The frontend's "Not found" page, asked for on purpose below.
+    // The frontend's "Not found" pages, asked for on purpose below.
     if (url.startsWith(`${API}/api/v1/articles/no-such-article`)) return;
+    if (url.startsWith(`${API}/api/v1/pages/no-such-page`)) return;
     consoleErrors.push(`${message.text()} (${message.location().url})`);
   });
   page.on("pageerror", (error) => pageErrors.push(String(error)));
@@ -116,6 +122,18 @@ after(async () => {
 async function open(fragment, view) {
   await page.goto(site(fragment));
   await page.locator(`main#app[data-view="${view}"]:not([aria-busy])`).waitFor();
+}
+
+/** A GET of the API from this process, as JSON. */
+async function apiJson(path) {
+  const response = await fetch(`${API}${path}`);
+  assert.equal(response.status, 200, `${path}: ${response.status}`);
+  return response.json();
+}
+
+/** The href attributes of the links `locator` finds. */
+function hrefs(locator) {
+  return locator.evaluateAll((links) => links.map((a) => a.getAttribute("href")));
 }
 
 /** Checks a rendered card: title, summary, primary tag, reading time, date, author. */
@@ -336,6 +354,174 @@ describe("the example frontend in Chromium", () => {
       const removed = await fetch(article, { method: "DELETE", headers: auth });
       assert.ok([204, 404].includes(removed.status), `DELETE answered ${removed.status}`);
     }
+  });
+
+  test("the header and footer show the site's settings and link its feeds", async () => {
+    const settings = await apiJson("/api/v1/site");
+    assert.equal(settings.title, "Folio Notes", "run-tests.sh gave the site its settings (seed-site.mjs)");
+    assert.equal(settings.url, FRONTEND, "and its public URL");
+    await open("/", "home");
+    assert.equal(await page.locator("header .site-title").innerText(), settings.title);
+    assert.equal(await page.locator("header .site-tagline").innerText(), settings.description);
+    assert.equal(await page.title(), settings.title);
+    assert.equal(await page.locator("html").getAttribute("lang"), settings.locale);
+
+    // The menus hold the public site's addresses; the frontend routes them: "/" home, "/about/" the page's
+    // permalink, "/tag/rust/" the tag's.
+    const menu = page.locator("header #site-menu a");
+    assert.deepEqual(await menu.allInnerTexts(), settings.navigation.map((link) => link.label));
+    assert.deepEqual(settings.navigation.map((link) => link.url), ["/", "/about/"]);
+    assert.deepEqual(await hrefs(menu), ["#/", "#/pages/about"]);
+    assert.equal(await menu.first().getAttribute("aria-current"), "page", "Home is the page shown");
+    assert.equal(await menu.last().getAttribute("aria-current"), null);
+    const footer = page.locator("footer #footer-menu a");
+    assert.deepEqual(await footer.allInnerTexts(), settings.secondary_navigation.map((link) => link.label));
+    assert.deepEqual(await hrefs(footer), ["#/pages/about", "#/tag/rust"]);
+
+    // With the site's URL set, the feeds exist: <link rel="alternate"> for each, and links in the footer.
+    const alternates = await page.locator('head link[rel="alternate"]').evaluateAll((links) =>
+      links.map((link) => ({ type: link.type, title: link.title, href: link.href })));
+    assert.deepEqual(alternates, [
+      { type: "application/rss+xml", title: "Folio Notes (RSS)", href: `${API}/api/v1/feeds/rss` },
+      { type: "application/atom+xml", title: "Folio Notes (Atom)", href: `${API}/api/v1/feeds/atom` },
+      { type: "application/feed+json", title: "Folio Notes (JSON Feed)", href: `${API}/api/v1/feeds/json` },
+    ]);
+    for (const { type, href } of alternates) {
+      const response = await fetch(href);
+      assert.equal(response.status, 200, href);
+      assert.equal(response.headers.get("content-type"), `${type}; charset=utf-8`, href);
+    }
+    assert.deepEqual(await page.locator("footer #feed-links a").allInnerTexts(), ["RSS", "Atom", "JSON Feed"]);
+    assert.deepEqual(await hrefs(page.locator("footer #feed-links a")), alternates.map((a) => a.href));
+    const feed = await apiJson("/api/v1/feeds/json");
+    assert.equal(feed.title, settings.title);
+    assert.equal(feed.home_page_url, `${FRONTEND}/`, "the feeds link the public site");
+
+    // The footer's link to a tag opens the tag's page.
+    await footer.filter({ hasText: "Posts on Rust" }).click();
+    await page.locator('main#app[data-view="tag"]:not([aria-busy])').waitFor();
+    assert.equal(await page.locator(".page-header h1").innerText(), "Rust");
+    assert.equal(await footer.last().getAttribute("aria-current"), "page");
+  });
+
+  test("About from the menu: the page's title and body, never among the posts", async () => {
+    const about = await apiJson("/api/v1/pages/about");
+    assert.equal(about.status, "published", "run-tests.sh published the About page (seed-site.mjs)");
+    await open("/", "home");
+    await page.locator("header #site-menu a", { hasText: /^About$/ }).click();
+    await page.locator('main#app[data-view="page"]:not([aria-busy])').waitFor();
+    assert.ok(page.url().endsWith("#/pages/about"), page.url());
+    assert.equal(await page.title(), `${about.title} · Folio Notes`);
+    const shown = page.locator(`article.standalone[data-slug="about"]`);
+    assert.equal(await shown.locator(".post-header h1").innerText(), about.title);
+    // The body is the page's body_html, as the browser parses it.
+    const same = await shown.locator(".prose").evaluate((prose, html) => {
+      const parsed = document.createElement("div");
+      parsed.innerHTML = html;
+      return prose.innerHTML === parsed.innerHTML;
+    }, about.body_html);
+    assert.ok(same, "the page's body_html");
+    assert.deepEqual(await shown.locator(".prose h2").allInnerTexts(), about.toc.map((entry) => entry.text));
+    assert.deepEqual(await shown.locator(".prose strong").allInnerTexts(), ["Ada Lovelace", "Grace Hopper"]);
+    assert.equal(await shown.locator(".prose table tr").count(), 3, "the Markdown table");
+    // A page, not a post: no tags, byline, contents or neighbours.
+    assert.equal(await page.locator("main :is(.tags, .byline, .toc, .neighbours, .related)").count(), 0);
+    assert.equal(await page.locator('header #site-menu a[aria-current="page"]').innerText(), "About");
+    assert.equal(await page.locator('footer #footer-menu a[aria-current="page"]').innerText(), "About this blog");
+    await page.screenshot({ path: join(shots, "about.png"), fullPage: true });
+
+    // Not on either page of posts, which hold the twelve articles and nothing else.
+    await page.locator("header #site-menu a", { hasText: /^Home$/ }).click();
+    await page.locator('main#app[data-view="home"]:not([aria-busy])').waitFor();
+    const slugs = await page.locator("main article[data-slug]").evaluateAll((all) => all.map((a) => a.dataset.slug));
+    const titles = await page.locator("main .card-title").allInnerTexts();
+    await page.locator(".pager a[rel=next]").click();
+    await page.locator('main#app[data-view="home"] .pager-position', { hasText: "Page 2 of 2" }).waitFor();
+    slugs.push(...await page.locator("main article[data-slug]").evaluateAll((all) => all.map((a) => a.dataset.slug)));
+    titles.push(...await page.locator("main .card-title").allInnerTexts());
+    assert.equal(new Set(slugs).size, 12, "the featured two are among the latest twelve");
+    assert.ok(!slugs.includes("about") && !titles.includes(about.title), JSON.stringify(titles));
+    // Nor found by the search box.
+    const input = page.locator("#search-input");
+    await input.pressSequentially("About Fol", { delay: 20 });
+    await page.locator("#search-suggestions .suggestion-all a").waitFor();
+    assert.equal(await page.locator("#search-suggestions a[data-slug]").count(), 0, "no title suggested");
+    await input.press("Enter");
+    await page.locator('main#app[data-view="search"]:not([aria-busy])').waitFor();
+    assert.equal(await page.locator(".page-header .count").innerText(), "0 results");
+    await open("/search?q=colophon", "search");
+    assert.equal(await page.locator(".page-header .count").innerText(), "0 results");
+  });
+
+  test("a page's former slug leads to it; an unknown page is not found", async () => {
+    const auth = { Authorization: `Bearer ${env("FOLIO_TOKEN")}` };
+    const put = await fetch(`${API}/api/v1/pages/${RENAMED.before}`, {
+      method: "PUT",
+      headers: { ...auth, "Content-Type": "text/markdown" },
+      body: `---\ntitle: ${RENAMED.title}\nstatus: published\n---\nSet in **quokkas**.\n`,
+    });
+    assert.equal(put.status, 201, await put.text());
+    try {
+      const patch = await fetch(`${API}/api/v1/pages/${RENAMED.before}`, {
+        method: "PATCH",
+        headers: { ...auth, "Content-Type": "application/merge-patch+json" },
+        body: JSON.stringify({ slug: RENAMED.after }),
+      });
+      assert.equal(patch.status, 200, await patch.text());
+      // The API answers the old slug with a 301 to the new one (a cross-origin redirect the browser follows);
+      // the address then shows the current slug.
+      await open(`/pages/${RENAMED.before}`, "page");
+      assert.equal(await page.locator(".post-header h1").innerText(), RENAMED.title);
+      assert.equal(await page.locator(".prose strong").innerText(), "quokkas");
+      assert.ok(page.url().endsWith(`#/pages/${RENAMED.after}`), page.url());
+      const moved = apiResponses.find((r) => r.url === `${API}/api/v1/pages/${RENAMED.before}`);
+      assert.equal(moved?.status, 301, "the old slug answered 301");
+    } finally {
+      for (const slug of [RENAMED.after, RENAMED.before]) {
+        const removed = await fetch(`${API}/api/v1/pages/${slug}`, { method: "DELETE", headers: auth });
+        assert.ok([204, 404].includes(removed.status), `DELETE ${slug} answered ${removed.status}`);
+      }
+    }
+    await open("/pages/no-such-page", "error");
+    assert.equal(await page.locator(".error h1").innerText(), "Not found");
+  });
+
+  test("the header follows the site's settings; without a URL, no feeds are linked", async () => {
+    const before = await apiJson("/api/v1/site");
+    const patchSite = (patch) => fetch(`${API}/api/v1/site`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${env("FOLIO_ADMIN_TOKEN")}`, "Content-Type": "application/merge-patch+json" },
+      body: JSON.stringify(patch),
+    });
+    const changed = await patchSite({
+      title: "Quokka Notes",
+      description: null,
+      url: null,
+      navigation: [{ label: "Colophon", url: "/about/" }, { label: "Elsewhere", url: "https://example.com/" }],
+    });
+    assert.equal(changed.status, 200, await changed.text());
+    try {
+      // A new visit: the frontend reads the settings once per visit, not on every route.
+      await page.goto("about:blank");
+      await open("/", "home");
+      assert.equal(await page.locator("header .site-title").innerText(), "Quokka Notes");
+      assert.ok(await page.locator("header .site-tagline").isHidden(), "no description, no tagline");
+      assert.equal(await page.title(), "Quokka Notes");
+      const menu = page.locator("header #site-menu a");
+      assert.deepEqual(await menu.allInnerTexts(), ["Colophon", "Elsewhere"]);
+      assert.deepEqual(await hrefs(menu), ["#/pages/about", "https://example.com/"], "links elsewhere stay as they are");
+      assert.equal(await page.locator('link[rel="alternate"]').count(), 0, "no feeds without the site's URL");
+      assert.ok(await page.locator("footer #feed-links").isHidden());
+      const unset = await fetch(`${API}/api/v1/feeds/rss`);
+      assert.equal(unset.status, 409);
+      assert.equal((await unset.json()).type, "/problems/site-url-unset");
+    } finally {
+      const restored = await patchSite({
+        title: before.title, description: before.description, url: before.url, navigation: before.navigation,
+      });
+      assert.equal(restored.status, 200);
+    }
+    assert.deepEqual(await apiJson("/api/v1/site"), before);
   });
 
   test("no script errors", () => {

@@ -6,10 +6,11 @@
 # Installs Debian's Chromium if /usr/bin/chromium is missing (as root, with apt-get; CHROMIUM names another
 # browser binary), installs the pinned packages (npm ci; Playwright never downloads a browser), seeds the demo
 # blog into DATABASE_URL, creates a content:write token (FOLIO_TOKEN: the search test publishes an article with
-# markup in its title and removes it), serves the API and this folder (python3 -m http.server) on the first two
-# free ports of FOLIO_TEST_PORTS (default 18180-18189), runs browser-test.mjs and stops both servers. Screenshots
-# land in screenshots/. The exit code is the test's (or that of the first step that failed). Needs no standard
-# input.
+# markup in its title and removes it) and an admin one (FOLIO_ADMIN_TOKEN: the site's settings), serves the API and
+# this folder (python3 -m http.server) on the first two free ports of FOLIO_TEST_PORTS (default 18180-18189),
+# gives the site its settings and About page (seed-site.mjs, the frontend's address as the site's URL), runs
+# browser-test.mjs and stops both servers. Screenshots land in screenshots/. The exit code is the test's (or that
+# of the first step that failed). Needs no standard input.
 set -euo pipefail
 exec </dev/null
 
@@ -46,6 +47,8 @@ step "seed the demo blog"
 "$FOLIO_BIN" seed --demo
 token="$("$FOLIO_BIN" token create --name "frontend-tests-$$" --scope content:write | sed -n 1p)"
 case "$token" in folio_*) ;; *) echo "run-tests: no token from 'folio token create'" >&2; exit 2 ;; esac
+admin_token="$("$FOLIO_BIN" token create --name "frontend-tests-admin-$$" --scope admin | sed -n 1p)"
+case "$admin_token" in folio_*) ;; *) echo "run-tests: no admin token from 'folio token create'" >&2; exit 2 ;; esac
 
 # The first two ports of the range nobody listens on.
 range="${FOLIO_TEST_PORTS:-18180-18189}"
@@ -93,9 +96,12 @@ done
 up "$FOLIO_URL/healthz" && up "$FRONTEND_URL/index.html" \
   || { echo "run-tests: the servers never answered; logs:" >&2; cat "$api_log" "$web_log" >&2; exit 2; }
 
+step "seed the site's settings and About page"
+FOLIO_TOKEN="$token" FOLIO_ADMIN_TOKEN="$admin_token" SITE_URL="$FRONTEND_URL" node seed-site.mjs
+
 step "browser test (screenshots in $here/screenshots)"
 status=0
-FOLIO_TOKEN="$token" npm run --silent test || status=$?
+FOLIO_TOKEN="$token" FOLIO_ADMIN_TOKEN="$admin_token" npm run --silent test || status=$?
 stop
 if [ "$status" -ne 0 ]; then
   echo "run-tests: the browser test failed; API log tail:" >&2
