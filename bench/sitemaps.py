@@ -2,7 +2,7 @@
 """Sitemaps and feeds at scale: time to first byte, total time, size and the server's memory, at 1,000 and
 1,000,000 articles side by side, in one run.
 
-    python3 bench/sitemaps.py FOLIO_BIN [--sizes 1000 1000000] [--repeat 5]
+    python3 bench/sitemaps.py FOLIO_BIN [--ceiling CEILING_BIN] [--sizes 1000 1000000] [--repeat 5]
 
 For each size it uses the database `folio_bench_<N>` (loaded with `folio seed --corpus N` when it does not hold
 exactly N articles), starts one server on it (response cache off, so every request reads PostgreSQL), sets the
@@ -12,7 +12,9 @@ site's URL, and measures with curl, each the median of `--repeat` requests on ne
 - the first, a middle and the last part of the articles (each 50,000 URLs, streamed), when there is an index;
 - a conditional request with the sitemap's ETag (304);
 - the RSS feed of the site (20 items, full content).
-Memory: the server's peak resident set (VmHWM) before the first request and after the last. Prints Markdown.
+Memory: the server's peak resident set (VmHWM) before the first request and after the last. With `--ceiling`
+(the bare actix-web server of ../shared/bench/ceiling, built with `cargo build --release`), each 200 row is also
+timed against the ceiling serving a body of the same size, in the same run. Prints Markdown.
 """
 import argparse
 import json
@@ -82,6 +84,26 @@ def measure(url, repeat, headers=()):
     }
 
 
+CEILING_PORT = 18401
+
+
+def ceiling_ms(ceiling, size, repeat):
+    """The ceiling's median total time for a body of `size` bytes."""
+    env = dict(os.environ, BODY_BYTES=str(size), PORT=str(CEILING_PORT))
+    proc = subprocess.Popen([ceiling], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{CEILING_PORT}/", timeout=1).read()
+                break
+            except Exception:
+                time.sleep(0.1)
+        return measure(f"http://127.0.0.1:{CEILING_PORT}/", repeat)["total_ms"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def run_size(folio, n, repeat):
     db = ensure_corpus(folio, n)
     env = dict(os.environ, DATABASE_URL=f"{PG}/{db}", FOLIO_BIND=f"127.0.0.1:{PORT}", FOLIO_CACHE_BYTES="0",
@@ -104,6 +126,8 @@ def run_size(folio, n, repeat):
         urllib.request.urlopen(req, timeout=30).read()
         rows = {}
         before = hwm_kib(server.pid)
+        # The first request after a change finds where the index's parts start; later ones reuse that.
+        rows["sitemap.xml, first request"] = measure(base + "/api/v1/sitemap.xml", 1)
         rows["sitemap.xml"] = measure(base + "/api/v1/sitemap.xml", repeat)
         body = urllib.request.urlopen(base + "/api/v1/sitemap.xml", timeout=600).read().decode()
         parts = [p.replace("&amp;", "&") for p in re.findall(r"<sitemap><loc>(.*?)</loc>", body)]
@@ -128,17 +152,22 @@ def main():
     ap.add_argument("folio")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 1_000_000])
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--ceiling")
     args = ap.parse_args()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], text=True, capture_output=True).stdout.strip()
     print(f"Sitemaps and feeds, commit {commit}, {time.strftime('%Y-%m-%d %H:%M')} UTC; median of {args.repeat}, "
           "new connection each, response cache off.\n")
-    print("| corpus | request | status | first byte, ms | total, ms | bytes |")
-    print("|---|---|---|---|---|---|")
+    print("| corpus | request | status | first byte, ms | total, ms | bytes | ceiling, same bytes, ms |")
+    print("|---|---|---|---:|---:|---:|---:|")
     for n in args.sizes:
         rows, before, after = run_size(args.folio, n, args.repeat)
         for name, r in rows.items():
-            print(f"| {n:,} | {name} | {r['status']} | {r['ttfb_ms']:.1f} | {r['total_ms']:.1f} | {r['bytes']:,} |")
-        print(f"| {n:,} | server peak RSS | | | {before / 1024:.0f} MiB before, {after / 1024:.0f} MiB after | |")
+            ceiling = ""
+            if args.ceiling and r["status"] == "200":
+                ceiling = f"{ceiling_ms(args.ceiling, r['bytes'], args.repeat):.1f}"
+            print(f"| {n:,} | {name} | {r['status']} | {r['ttfb_ms']:.1f} | {r['total_ms']:.1f} | {r['bytes']:,} | "
+                  f"{ceiling} |")
+        print(f"| {n:,} | server peak RSS | | | {before / 1024:.0f} MiB before, {after / 1024:.0f} MiB after | | |")
         sys.stdout.flush()
 
 
