@@ -27,6 +27,10 @@ CREATE TABLE pages (
 CREATE INDEX pages_public_idx ON pages (published_at, id) WHERE status = 'published';
 CREATE INDEX pages_title_idx ON pages (title, id);
 
+-- The sitemap walks tags and authors in creation order.
+CREATE INDEX tags_created_at_idx ON tags (created_at, id);
+CREATE INDEX authors_created_at_idx ON authors (created_at, id);
+
 -- A renamed page's former slugs redirect to it, like an article's.
 CREATE TABLE page_slug_history (
     slug       text        PRIMARY KEY,
@@ -66,13 +70,56 @@ ALTER TABLE changes ADD CONSTRAINT changes_type_check CHECK (type IN (
     'page.created', 'page.published', 'page.updated', 'page.unpublished', 'page.deleted',
     'site.updated'));
 
--- Pages: the article rules without go-live announcements (a page whose `published_at` lies ahead is logged, not
--- public, when written; it becomes visible by itself at its time and its next edit is logged as public).
+-- Pages not yet announced: like `scheduled_articles`, a scheduled page's "published" entry is written when its
+-- time comes, by `folio_publish_due()`, exactly once.
+CREATE TABLE scheduled_pages (
+    page_id uuid        PRIMARY KEY REFERENCES pages (id) ON DELETE CASCADE,
+    at      timestamptz NOT NULL
+);
+CREATE INDEX scheduled_pages_at_idx ON scheduled_pages (at);
+
+-- Go-live announcements of articles and pages, in one transaction under the lock (see 000009).
+CREATE OR REPLACE FUNCTION folio_publish_due() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    articles integer;
+    pages integer;
+    t timestamptz;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM scheduled_articles WHERE at <= clock_timestamp())
+       AND NOT EXISTS (SELECT 1 FROM scheduled_pages WHERE at <= clock_timestamp()) THEN
+        RETURN 0;
+    END IF;
+    PERFORM folio_lock_counts();
+    t := clock_timestamp();
+    WITH due AS (
+        DELETE FROM scheduled_articles s WHERE s.at <= t RETURNING s.article_id
+    )
+    INSERT INTO changes (type, resource_id, slug, public, at)
+    SELECT 'article.published', a.id, a.slug, true, t
+    FROM due JOIN articles a ON a.id = due.article_id
+    WHERE folio_public(a.status, a.published_at, t)
+    ORDER BY a.published_at, a.id;
+    GET DIAGNOSTICS articles = ROW_COUNT;
+    WITH due AS (
+        DELETE FROM scheduled_pages s WHERE s.at <= t RETURNING s.page_id
+    )
+    INSERT INTO changes (type, resource_id, slug, public, at)
+    SELECT 'page.published', p.id, p.slug, true, t
+    FROM due JOIN pages p ON p.id = due.page_id
+    WHERE folio_public(p.status, p.published_at, t)
+    ORDER BY p.published_at, p.id;
+    GET DIAGNOSTICS pages = ROW_COUNT;
+    RETURN articles + pages;
+END;
+$$;
+
+-- Pages: the article rules (000009), said of pages.
 CREATE FUNCTION folio_log_page_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     t timestamptz;
 BEGIN
     PERFORM folio_lock_counts();
+    PERFORM folio_publish_due();
     t := clock_timestamp();
     IF TG_OP = 'INSERT' THEN
         INSERT INTO changes (type, resource_id, slug, public, at)
@@ -90,15 +137,26 @@ BEGIN
                v.was OR v.now, t
         FROM old_rows o
         JOIN new_rows n ON n.id = o.id
-        CROSS JOIN LATERAL (SELECT folio_public(o.status, o.published_at, t) AS was,
+        CROSS JOIN LATERAL (SELECT folio_public(o.status, o.published_at, t)
+                                   AND NOT EXISTS (SELECT 1 FROM scheduled_pages s WHERE s.page_id = o.id) AS was,
                                    folio_public(n.status, n.published_at, t) AS now) v
         WHERE (o.slug, o.title, o.summary, o.body_markdown, o.status, o.published_at, o.cover_image, o.seo, o.version)
               IS DISTINCT FROM
               (n.slug, n.title, n.summary, n.body_markdown, n.status, n.published_at, n.cover_image, n.seo, n.version);
+        DELETE FROM scheduled_pages s USING new_rows n
+        WHERE s.page_id = n.id AND NOT (n.status = 'published' AND n.published_at > t);
     ELSE
         INSERT INTO changes (type, resource_id, slug, public, at)
-        SELECT 'page.deleted', o.id, o.slug, folio_public(o.status, o.published_at, t), t
+        SELECT 'page.deleted', o.id, o.slug,
+               folio_public(o.status, o.published_at, t)
+               AND NOT EXISTS (SELECT 1 FROM scheduled_pages s WHERE s.page_id = o.id), t
         FROM old_rows o;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO scheduled_pages (page_id, at)
+        SELECT n.id, n.published_at FROM new_rows n
+        WHERE n.status = 'published' AND n.published_at > t
+        ON CONFLICT (page_id) DO UPDATE SET at = EXCLUDED.at;
     END IF;
     RETURN NULL;
 END;

@@ -122,6 +122,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_pages (page_id) {
+        page_id -> Uuid,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     search_words (word) {
         word -> Text,
     }
@@ -230,6 +237,7 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(page_slug_history -> pages (page_id));
 diesel::joinable!(scheduled_articles -> articles (article_id));
+diesel::joinable!(scheduled_pages -> pages (page_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
@@ -247,6 +255,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_slug_history,
     pages,
     scheduled_articles,
+    scheduled_pages,
     search_words,
     site,
     tags,

@@ -86,7 +86,7 @@ impl PageContent {
 
 /// The pages `visibility` admits: the article predicate, said of `pages`.
 fn visible(visibility: Visibility) -> diesel::expression::SqlLiteral<Bool> {
-    sql::<Bool>(&visibility::predicate(visibility).replace("articles.", "pages."))
+    sql::<Bool>(&visibility::predicate_of(visibility, "pages"))
 }
 
 /// One page by slug, if `visibility` admits it.

@@ -42,9 +42,7 @@ impl Kind {
 
     /// `FROM … WHERE …` of the public rows of this kind, and the time column of their order.
     fn source(self) -> (String, &'static str) {
-        let public = |table: &str| {
-            visibility::predicate(Visibility::Public).replace("articles.", &format!("{table}."))
-        };
+        let public = |table: &str| visibility::predicate_of(Visibility::Public, table);
         match self {
             Kind::Articles => (
                 format!("articles WHERE {}", public("articles")),

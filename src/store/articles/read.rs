@@ -182,16 +182,20 @@ fn related_in(
     cards(conn, &ids, include)
 }
 
-/// Seconds until the next scheduled article goes live, on the database's clock; `None` when none is scheduled.
+/// Seconds until the next scheduled article or page goes live, on the database's clock; `None` when none is scheduled.
 pub fn next_publication_secs(conn: &mut PgConnection) -> QueryResult<Option<f64>> {
     #[derive(QueryableByName)]
     struct Due {
         #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
         seconds: Option<f64>,
     }
+    // Pages are scheduled by the same rule, said of their own table.
+    let scheduled = visibility::predicate(Visibility::Scheduled);
     let due: Due = diesel::sql_query(format!(
-        "SELECT EXTRACT(EPOCH FROM (min(published_at) - now()))::float8 AS seconds FROM articles WHERE {}",
-        visibility::predicate(Visibility::Scheduled)
+        "SELECT EXTRACT(EPOCH FROM (least((SELECT min(published_at) FROM articles WHERE {scheduled}), \
+                                          (SELECT min(published_at) FROM pages WHERE {}))
+                                    - now()))::float8 AS seconds",
+        visibility::predicate_of(Visibility::Scheduled, "pages")
     ))
     .get_result(conn)?;
     Ok(due.seconds)

@@ -37,6 +37,11 @@ pub fn predicate(visibility: Visibility) -> Cow<'static, str> {
     }
 }
 
+/// `predicate` said of another table with the same status columns (`pages`).
+pub fn predicate_of(visibility: Visibility, table: &str) -> String {
+    predicate(visibility).replace("articles.", &format!("{table}."))
+}
+
 /// `predicate` over a tag or author link aliased `link`, from the timeline place it carries (`listed_at`: the
 /// article's `published_at` while it is published, NULL while it is a draft; the migration's `folio_listed_at`
 /// says the same in SQL, and triggers keep it). Only the views that admit published articles alone have one.
