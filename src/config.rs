@@ -136,9 +136,31 @@ pub struct Config {
           value_parser = clap::value_parser!(i64).range(1..=50_000))]
     pub sitemap_urls: i64,
 
+    /// Rows a streamed sitemap reads per query (tests make it small to cross batch boundaries).
+    #[arg(skip = 5_000)]
+    pub sitemap_batch: i64,
+
+    /// The API's public address as clients reach it (`https://api.example.com`): the base of the feeds' own links
+    /// and of the sitemap index's part URLs. Unset, they are built from the request's `Host` (and, from a trusted
+    /// proxy, its forwarded host and scheme), and feeds bypass the response cache, whose key holds no host.
+    #[arg(long, env = "FOLIO_PUBLIC_URL", global = true, value_parser = public_url)]
+    pub public_url: Option<String>,
+
     /// Log filter, in env_logger's syntax (`info`, `folio=debug,actix_web=info`, ...).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,
+}
+
+/// An absolute http(s) URL without query or fragment; a final `/` is dropped.
+fn public_url(s: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(s).map_err(|e| e.to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err("must be an http(s) URL without query or fragment".to_owned());
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
 impl Config {
@@ -178,5 +200,12 @@ mod tests {
         assert!(c.dispatch && !c.webhook_allow_private);
         assert_eq!(c.changes_retention_days, 30);
         assert_eq!(c.sitemap_urls, 50_000);
+        assert_eq!(c.sitemap_batch, 5_000);
+        assert_eq!(c.public_url, None);
+        assert_eq!(
+            super::public_url("https://api.example.com/").as_deref(),
+            Ok("https://api.example.com")
+        );
+        assert!(super::public_url("ftp://x").is_err());
     }
 }

@@ -4,8 +4,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Query;
-use actix_web::{get, HttpRequest, HttpResponse};
-use chrono::Utc;
+use actix_web::{get, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -68,52 +67,57 @@ fn scope(params: &FeedParams) -> Result<Scope, ApiError> {
     }
 }
 
-/// The request's own absolute URL, from the address it reached (behind a proxy, the forwarded host and scheme).
-pub fn own_url(req: &HttpRequest, path_and_query: &str) -> String {
-    let info = req.connection_info();
-    format!("{}://{}{path_and_query}", info.scheme(), info.host())
-}
-
 /// Reads everything a feed shows and makes it a `Feed`.
 async fn build(cx: &Ctx, params: &FeedParams) -> Result<Feed, ApiError> {
     let scope = scope(params)?;
-    let feed_url = own_url(&cx.req, &cx.req.uri().to_string());
+    let path = cx
+        .req
+        .uri()
+        .path_and_query()
+        .map_or(cx.req.path(), |p| p.as_str());
+    let feed_url = super::public_url(&cx.req, &cx.state, path);
     let state: &AppState = &cx.state;
     super::run(state, move |conn| -> Result<Feed, ApiError> {
-        let site = crate::store::site::get(conn)?.settings;
+        let stored = crate::store::site::get(conn)?;
+        let site = stored.settings;
         let base = site.url.clone().ok_or(ApiError::SiteUrlUnset)?;
         let mut filters = Filters::default();
         let (title, description, home) = match &scope {
             Scope::Site => (
                 site.title.clone(),
                 site.description.clone(),
-                format!("{base}/"),
+                site.absolute_url(&base, "/"),
             ),
             Scope::Tag(slug) => {
+                let subject = Subject { kind: "tag", slug };
+                // As anonymous tag reads: a tag that no public article uses is not found.
                 let tag = resource::get::<Tags>(conn, slug)
-                    .ok()
-                    .filter(|t| t.article_count > 0)
-                    .ok_or_else(|| Subject { kind: "tag", slug }.not_found())?;
+                    .map_err(|e| ApiError::from_store(e, subject))?;
+                if tag.article_count == 0 {
+                    return Err(subject.not_found());
+                }
                 filters.tags_any = vec![slug.clone()];
                 (
                     format!("{} — {}", site.title, tag.content.name),
                     tag.content.description.unwrap_or_default(),
-                    base.clone() + &site.tag_path(slug),
+                    site.absolute_url(&base, &site.tag_path(slug)),
                 )
             }
             Scope::Author(slug) => {
-                let author = resource::get::<Authors>(conn, slug).map_err(|_| {
-                    Subject {
-                        kind: "author",
-                        slug,
-                    }
-                    .not_found()
+                let author = resource::get::<Authors>(conn, slug).map_err(|e| {
+                    ApiError::from_store(
+                        e,
+                        Subject {
+                            kind: "author",
+                            slug,
+                        },
+                    )
                 })?;
                 filters.author = Some(slug.clone());
                 (
                     format!("{} — {}", site.title, author.content.name),
                     author.content.bio.unwrap_or_default(),
-                    base.clone() + &site.author_path(slug),
+                    site.absolute_url(&base, &site.author_path(slug)),
                 )
             }
         };
@@ -141,18 +145,20 @@ async fn build(cx: &Ctx, params: &FeedParams) -> Result<Feed, ApiError> {
             .into_iter()
             .map(|r| item(&site, &base, r))
             .collect();
-        let updated = items.iter().map(|i| i.updated).max().unwrap_or_else(|| {
-            crate::store::site::get(conn)
-                .map(|s| s.updated_at)
-                .unwrap_or_else(|_| Utc::now())
-        });
+        let updated = items
+            .iter()
+            .map(|i| i.updated)
+            .max()
+            .unwrap_or(stored.updated_at);
         Ok(Feed {
             title,
             description,
+            // The page the feed follows is stable, unlike the address a request reached.
+            id: home.clone(),
             home_url: home,
             feed_url,
             language: site.locale.clone(),
-            icon: site.icon_url.as_deref().map(|u| absolute(&base, u)),
+            icon: site.icon_url.as_deref().map(|u| absolute(&site, &base, u)),
             updated,
             items,
         })
@@ -161,9 +167,9 @@ async fn build(cx: &Ctx, params: &FeedParams) -> Result<Feed, ApiError> {
 }
 
 /// A stored link made absolute: site paths get the site's URL in front.
-fn absolute(base: &str, link: &str) -> String {
+fn absolute(site: &SiteSettings, base: &str, link: &str) -> String {
     if link.starts_with('/') {
-        format!("{base}{link}")
+        site.absolute_url(base, link)
     } else {
         link.to_owned()
     }
@@ -174,7 +180,7 @@ fn item(site: &SiteSettings, base: &str, r: articles::ArticleRecord) -> FeedItem
     let published = h.published_at.unwrap_or(h.created_at);
     FeedItem {
         id: format!("urn:uuid:{}", h.id),
-        url: format!("{base}{}", site.article_path(&h.slug, h.published_at)),
+        url: site.absolute_url(base, &site.article_path(&h.slug, published)),
         title: h.title,
         summary: h.summary,
         content_html: r.body_html,
@@ -184,7 +190,7 @@ fn item(site: &SiteSettings, base: &str, r: articles::ArticleRecord) -> FeedItem
             .authors
             .into_iter()
             .map(|a| {
-                let url = format!("{base}{}", site.author_path(&a.slug));
+                let url = site.absolute_url(base, &site.author_path(&a.slug));
                 (a.name, url)
             })
             .collect(),
@@ -192,15 +198,21 @@ fn item(site: &SiteSettings, base: &str, r: articles::ArticleRecord) -> FeedItem
         image: h.cover_image.and_then(|c| {
             c.get("url")
                 .and_then(|u| u.as_str())
-                .map(|u| absolute(base, u))
+                .map(|u| absolute(site, base, u))
         }),
     }
 }
 
-fn answer(content_type: &'static str, body: String) -> HttpResponse {
-    HttpResponse::Ok()
+/// A feed names its own URL, which comes from the request unless `FOLIO_PUBLIC_URL` is set: only then may the
+/// response cache (whose key holds no host) keep it.
+fn answer(cx: &Ctx, content_type: &'static str, body: String) -> HttpResponse {
+    let mut res = HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
-        .body(body)
+        .body(body);
+    if cx.state.config.public_url.is_none() {
+        res.extensions_mut().insert(super::middleware::Uncached);
+    }
+    res
 }
 
 /// RSS 2.0: the newest public articles (how many, and full content or summaries, are site settings).
@@ -224,6 +236,7 @@ fn answer(content_type: &'static str, body: String) -> HttpResponse {
 pub async fn rss_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
     let feed = build(&cx, &params).await?;
     Ok(answer(
+        &cx,
         "application/rss+xml; charset=utf-8",
         feed::rss(&feed),
     ))
@@ -247,6 +260,7 @@ pub async fn rss_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
 pub async fn atom_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
     let feed = build(&cx, &params).await?;
     Ok(answer(
+        &cx,
         "application/atom+xml; charset=utf-8",
         feed::atom(&feed),
     ))
@@ -271,6 +285,7 @@ pub async fn atom_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
 pub async fn json_feed(cx: Ctx, params: Query<FeedParams>) -> Answer {
     let feed = build(&cx, &params).await?;
     Ok(answer(
+        &cx,
         "application/feed+json; charset=utf-8",
         feed::json(&feed),
     ))

@@ -48,7 +48,9 @@ fn visibility(caller: &Caller) -> Visibility {
 
 /// The page as JSON with its `ETag` (the one `If-Match` takes) and `Last-Modified`.
 fn page_response(mut res: HttpResponseBuilder, view: &PageView) -> HttpResponse {
-    res.insert_header((header::ETAG, document_etag(view.id, view.version, b"")));
+    // The status a reader sees changes at a scheduled page's time, with no new version.
+    let status = serde_json::to_vec(&view.status).unwrap_or_default();
+    res.insert_header((header::ETAG, document_etag(view.id, view.version, &status)));
     if let Ok(modified) = HeaderValue::from_str(
         &view
             .updated_at

@@ -13,7 +13,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::feeds::own_url;
 use super::middleware::Uncached;
 use super::problem::ApiError;
 use super::responses::{BadRequest, NotFound, PublicRead, SiteUrlUnset};
@@ -23,9 +22,6 @@ use crate::domain::site::SiteSettings;
 use crate::state::AppState;
 use crate::store::sitemap::{self as store, Key, Kind, Starts};
 
-/// Rows per query while streaming.
-const BATCH: i64 = 5_000;
-
 /// A part's start in its URL: microseconds since the epoch, `-`, the row's id (32 hex digits).
 fn key_text((at, id): Key) -> String {
     format!("{}-{}", at.timestamp_micros(), id.simple())
@@ -33,30 +29,37 @@ fn key_text((at, id): Key) -> String {
 
 fn parse_key(text: &str) -> Option<Key> {
     let (micros, id) = text.split_once('-')?;
+    let digits = (1..=18).contains(&micros.len()) && micros.bytes().all(|b| b.is_ascii_digit());
+    let hex = id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    (digits && hex).then_some(())?;
     let at = DateTime::<Utc>::from_timestamp_micros(micros.parse().ok()?)?;
-    (id.len() == 32).then_some(())?;
     Some((at, Uuid::parse_str(id).ok()?))
 }
 
 /// The site's settings and URL, or 409 while the URL is not set; and the ETag of every sitemap now: the change
-/// log's latest position (every change of what a sitemap lists, and every go-live, is logged there).
-fn prepare(conn: &mut diesel::PgConnection) -> Result<(SiteSettings, String, String), ApiError> {
-    let site = crate::store::site::get(conn)?.settings;
-    let base = site.url.clone().ok_or(ApiError::SiteUrlUnset)?;
-    crate::store::changes::publish_due(conn)?;
-    let latest = crate::store::changes::latest(conn)?;
-    Ok((site, base, format!("W/\"sitemap-{latest}\"")))
+/// log's latest position (every change of what a sitemap lists, and every go-live, is logged there) and the
+/// number of URLs per part (instances with different settings cut different parts).
+async fn prepare(state: &AppState) -> Result<(SiteSettings, String, String), ApiError> {
+    let per_part = state.config.sitemap_urls;
+    super::run(state, move |conn| -> Result<_, ApiError> {
+        let site = crate::store::site::get(conn)?.settings;
+        let base = site.url.clone().ok_or(ApiError::SiteUrlUnset)?;
+        crate::store::changes::publish_due(conn)?;
+        let latest = crate::store::changes::latest(conn)?;
+        Ok((site, base, format!("W/\"sitemap-{latest}-{per_part}\"")))
+    })
+    .await
 }
 
 /// The absolute public URL of one entry.
 fn location(site: &SiteSettings, base: &str, kind: Kind, e: &store::Entry) -> String {
     let path = match kind {
-        Kind::Articles => site.article_path(&e.slug, Some(e.at)),
+        Kind::Articles => site.article_path(&e.slug, e.at),
         Kind::Pages => site.page_path(&e.slug),
         Kind::Tags => site.tag_path(&e.slug),
         Kind::Authors => site.author_path(&e.slug),
     };
-    format!("{base}{path}")
+    site.absolute_url(base, &path)
 }
 
 /// A streamed `<urlset>`: the segments in order, at most `remaining` URLs in all.
@@ -84,7 +87,7 @@ impl Walk {
             let Some(&(kind, from)) = self.segments.front() else {
                 break;
             };
-            let want = BATCH.min(self.remaining);
+            let want = self.state.config.sitemap_batch.max(1).min(self.remaining);
             let read = super::run(&self.state, move |conn| {
                 store::batch(conn, kind, from, want + 1)
             })
@@ -160,7 +163,7 @@ fn streamed(walk: Walk, etag: String) -> HttpResponse {
 )]
 #[get("/sitemap.xml")]
 pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
-    let (site, base, etag) = super::run(&state, prepare).await?;
+    let (site, base, etag) = prepare(&state).await?;
     if let Some(not_modified) = unchanged(&req, &state, &etag) {
         return Ok(not_modified);
     }
@@ -193,8 +196,9 @@ pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
     let starts = starts(&state, &etag, present, per_part).await?;
     let mut out = String::from(sitemap::INDEX_OPEN);
     for (kind, keys) in starts {
-        let part = own_url(
+        let part = super::public_url(
             &req,
+            &state,
             &format!("{}/sitemaps/{}.xml", super::API_PREFIX, kind.name()),
         );
         sitemap::sitemap(&mut out, &part);
@@ -306,7 +310,7 @@ pub async fn get_sitemap_part(
             )
         })?),
     };
-    let (site, base, etag) = super::run(&state, prepare).await?;
+    let (site, base, etag) = prepare(&state).await?;
     if let Some(not_modified) = unchanged(&req, &state, &etag) {
         return Ok(not_modified);
     }

@@ -142,7 +142,7 @@ pub struct SiteSettings {
     /// a final `/` is dropped.
     #[schema(
         max_length = 200,
-        pattern = r"^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,4})?(/[^\s?#\x00-\x1f\x7f-\x9f]*)?$"
+        pattern = r"^https?://[A-Za-z0-9][A-Za-z0-9.-]*(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/[^\s?#\x00-\x1f\x7f-\x9f]*)?$"
     )]
     pub url: Option<String>,
     pub permalinks: Permalinks,
@@ -284,14 +284,14 @@ impl SiteSettings {
         }
     }
 
-    /// The absolute URL of a path of the site, when the site's URL is set.
-    pub fn absolute(&self, path: &str) -> Option<String> {
-        self.url.as_ref().map(|base| format!("{base}{path}"))
+    /// `path` on the site at `base` (the site's URL), percent-encoded as a URL must be (a template or a site URL
+    /// may hold characters that a URL escapes).
+    pub fn absolute_url(&self, base: &str, path: &str) -> String {
+        encoded(&format!("{base}{path}"))
     }
 
-    /// The public path of an article.
-    pub fn article_path(&self, slug: &str, published_at: Option<DateTime<Utc>>) -> String {
-        let at = published_at.unwrap_or_else(Utc::now);
+    /// The public path of an article published at `at`.
+    pub fn article_path(&self, slug: &str, at: DateTime<Utc>) -> String {
         self.permalinks
             .article
             .replace("{slug}", slug)
@@ -313,7 +313,33 @@ impl SiteSettings {
     }
 }
 
+/// An absolute URL as a URL parser writes it (non-ASCII and reserved characters percent-encoded); unchanged if it
+/// does not parse.
+pub fn encoded(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_owned(), String::from)
+}
+
+/// A host of letters, digits, dots and hyphens (starting with a letter or digit) and an optional port.
+fn authority_ok(authority: &str) -> bool {
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    host.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok())
+}
+
 fn site_url_ok(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if !matches!(scheme, "http" | "https") || !authority_ok(authority) {
+        return false;
+    }
     let Ok(parsed) = url::Url::parse(url) else {
         return false;
     };
@@ -383,8 +409,8 @@ mod tests {
         let s = s.parse().expect("valid");
         assert_eq!(s.url.as_deref(), Some("https://example.com/blog"));
         assert_eq!(
-            s.absolute(&s.tag_path("rust")).as_deref(),
-            Some("https://example.com/blog/tag/rust/")
+            s.absolute_url("https://example.com/blog", &s.tag_path("rust")),
+            "https://example.com/blog/tag/rust/"
         );
     }
 
@@ -430,7 +456,11 @@ mod tests {
             },
             ..SiteSettings::default()
         };
-        let at = "2026-04-08T09:00:00Z".parse().ok();
+        let at = "2026-04-08T09:00:00Z".parse().unwrap_or_default();
         assert_eq!(s.article_path("hello", at), "/2026/04/08/hello/");
+        assert_eq!(
+            s.absolute_url("https://x.example/café", "/a b/"),
+            "https://x.example/caf%C3%A9/a%20b/"
+        );
     }
 }

@@ -177,7 +177,11 @@ pub fn with_resources(
     authors.retain(|a| shown(a.article_count));
     let pages = super::pages::by_ids(conn, visibility, &wanted("page"))?;
     let site = if rows.iter().any(|r| r.resource() == "site") {
-        super::site::get(conn).ok().map(|s| s.settings)
+        match super::site::get(conn) {
+            Ok(site) => Some(site.settings),
+            Err(Error::Db(e)) => return Err(e),
+            Err(_) => None,
+        }
     } else {
         None
     };

@@ -18,12 +18,21 @@ pub struct Site {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Stored settings that no longer parse (written by hand) read as the defaults, field by field where possible.
+/// Stored settings that no longer follow the rules (written by hand in the database) read as the defaults, and
+/// the log says so: reads keep working, and the next write through the API stores valid settings.
 fn settings_of(value: Value) -> SiteSettings {
-    serde_json::from_value::<SiteSettings>(value)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_default()
+    match serde_json::from_value::<SiteSettings>(value) {
+        Ok(settings) => settings.parse().unwrap_or_else(|errors| {
+            log::warn!(
+                "the stored site settings break the rules ({errors:?}); reading the defaults"
+            );
+            SiteSettings::default()
+        }),
+        Err(e) => {
+            log::warn!("the stored site settings do not parse ({e}); reading the defaults");
+            SiteSettings::default()
+        }
+    }
 }
 
 fn load(conn: &mut PgConnection, lock: bool) -> Result<Site> {

@@ -706,3 +706,192 @@ async fn a_large_site_gets_a_sitemap_index_of_parts() {
         .await
         .problem(404, "/problems/not-found");
 }
+
+#[actix_web::test]
+async fn a_scheduled_page_goes_live_by_itself_everywhere() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"]);
+    let writer = app.token(&["content:write"]);
+    set_site(&app, &admin, &json!({"url": "https://x.example.org"})).await;
+    let at = Utc::now() + Duration::milliseconds(2500);
+    let res = app
+        .put_in("pages", &writer, "soon", &json!({"title": "Soon", "body_markdown": "Later.", "status": "published", "published_at": at}))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["status"], "scheduled");
+    app.get("/api/v1/pages/soon")
+        .await
+        .problem(404, "/problems/not-found");
+    until_live(&app, "/api/v1/pages").await;
+    assert_eq!(
+        app.listing("pages", "").await["meta"]["pagination"]["total"],
+        0
+    );
+    let sitemap = app.get("/api/v1/sitemap.xml").await;
+    let etag = sitemap.header("etag").expect("etag").to_owned();
+    assert!(!sitemap.text().contains("/soon/"));
+
+    // The cached listing changes at the page's time, with no write.
+    let took = eventually(&app, "/api/v1/pages", |d| {
+        d["meta"]["pagination"]["total"] == 1
+    })
+    .await;
+    assert!(Utc::now() >= at, "visible only from its time");
+    eprintln!("the scheduled page appeared {took:?} after polling began");
+    let again = app
+        .send(
+            app.request(Method::GET, "/api/v1/sitemap.xml")
+                .insert_header(("If-None-Match", etag)),
+        )
+        .await;
+    assert_eq!(again.status, 200, "the sitemap's ETag moved at the go-live");
+    assert!(again.text().contains("https://x.example.org/soon/"));
+    // Announced once, at its time.
+    let changes = app.get("/api/v1/changes?since=0").await.json();
+    let entries: Vec<&Value> = changes["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter(|c| c["slug"] == "soon")
+        .collect();
+    assert_eq!(entries.len(), 1, "{changes}");
+    assert_eq!(entries[0]["type"], "page.published");
+    let logged: DateTime<Utc> = entries[0]["at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("at");
+    assert!(logged >= at, "logged at {logged}, due at {at}");
+}
+
+#[actix_web::test]
+async fn feeds_name_themselves_from_the_host_not_from_unvouched_headers() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&["admin"]);
+    let writer = app.token(&["content:write"]);
+    app.publish(&writer, "one", "One", &["Rust"], 1).await;
+    set_site(&app, &admin, &json!({"url": "https://notes.example.com"})).await;
+    let read = |host: &'static str| {
+        app.send(
+            app.request(Method::GET, "/api/v1/feeds/json?tag=rust")
+                .insert_header(("Host", host))
+                .insert_header(("X-Forwarded-Host", "evil.example"))
+                .insert_header(("X-Forwarded-Proto", "https")),
+        )
+    };
+    let first = read("feeds.example:8080").await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(
+        first.json()["feed_url"],
+        "http://feeds.example:8080/api/v1/feeds/json?tag=rust"
+    );
+    assert!(
+        !first.text().contains("evil.example"),
+        "forwarded headers from an untrusted peer are ignored"
+    );
+    let second = read("other.example").await;
+    assert_eq!(
+        second.json()["feed_url"],
+        "http://other.example/api/v1/feeds/json?tag=rust"
+    );
+    assert_ne!(
+        second.header("x-cache"),
+        Some("hit"),
+        "a host-dependent feed is not kept by the response cache"
+    );
+
+    // With the API's public address configured, the feed names it and may be cached.
+    let fixed = TestApp::start(
+        {
+            let mut c = folio::config::Config::for_database(&app.database_url);
+            c.public_url = Some("https://api.example.com".to_owned());
+            c
+        },
+        None,
+    )
+    .await;
+    let doc = fixed.get("/api/v1/feeds/json").await.json();
+    assert_eq!(doc["feed_url"], "https://api.example.com/api/v1/feeds/json");
+    until_live(&fixed, "/api/v1/feeds/json").await;
+    let atom = parse_feed(&fixed.get("/api/v1/feeds/atom").await.body);
+    assert_eq!(
+        atom.id, "https://notes.example.com/",
+        "a permanent id: the page the feed follows"
+    );
+}
+
+#[actix_web::test]
+async fn sitemaps_cross_batches_and_kinds_without_loss() {
+    let app = TestApp::spawn_with(|c| c.sitemap_batch = 2).await;
+    let admin = app.token(&["admin"]);
+    let writer = app.token(&["content:write"]);
+    small_blog(&app, &writer).await;
+    for slug in ["uses", "now"] {
+        let res = app
+            .put_in(
+                "pages",
+                &writer,
+                slug,
+                &json!({"title": slug, "body_markdown": "x", "status": "published"}),
+            )
+            .await;
+        assert_eq!(res.status, 201);
+    }
+    set_site(
+        &app,
+        &admin,
+        &json!({"url": "https://x.example.org", "permalinks": {"article": "/p/{slug}/"}}),
+    )
+    .await;
+    let res = app.get("/api/v1/sitemap.xml").await;
+    let xml = res.text();
+    assert_valid(&xml, "sitemap.xsd");
+    let listed = locs(&xml);
+    let expected = [
+        "https://x.example.org/about/",
+        "https://x.example.org/uses/",
+        "https://x.example.org/now/",
+        "https://x.example.org/tag/rust/",
+        "https://x.example.org/tag/queues-logs/",
+        "https://x.example.org/author/ada/",
+        "https://x.example.org/p/older-post/",
+        "https://x.example.org/p/q-and-a/",
+    ];
+    let mut sorted = listed.clone();
+    sorted.sort();
+    let mut wanted: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    wanted.sort();
+    assert_eq!(
+        sorted, wanted,
+        "read two rows at a time, nothing lost or repeated: {listed:?}"
+    );
+    // Kinds in order (pages, tags, authors, articles); pages and articles oldest first.
+    let kind = |url: &str| {
+        ["/tag/", "/author/", "/p/"]
+            .iter()
+            .position(|k| url.contains(k))
+            .map_or(0, |i| i + 1)
+    };
+    let kinds: Vec<usize> = listed.iter().map(|u| kind(u)).collect();
+    assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{listed:?}");
+    assert_eq!(listed[..3], expected[..3]);
+    assert_eq!(listed[6..], expected[6..]);
+
+    // A settings change moves every sitemap's ETag.
+    let etag = res.header("etag").expect("etag").to_owned();
+    set_site(
+        &app,
+        &admin,
+        &json!({"permalinks": {"article": "/posts/{slug}/"}}),
+    )
+    .await;
+    let moved = app
+        .send(
+            app.request(Method::GET, "/api/v1/sitemap.xml")
+                .insert_header(("If-None-Match", etag)),
+        )
+        .await;
+    assert_eq!(moved.status, 200);
+    assert!(moved
+        .text()
+        .contains("https://x.example.org/posts/q-and-a/"));
+}

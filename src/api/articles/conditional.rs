@@ -9,11 +9,18 @@ use crate::api::views::ArticleView;
 use crate::store::articles::Precondition;
 
 /// The ETag of an article as read: its id and version, and a digest of what it shows of other resources (its
-/// `newer` / `older` links, its tags' and authors' names), so that a 304 never hides a changed neighbour or a
-/// renamed tag. `If-Match` compares only the id and version: the article's own state.
+/// `newer` / `older` links, its tags' and authors' names) and of its status (a scheduled article reads as
+/// published at its time, with no new version), so that a 304 never hides a changed neighbour, a renamed tag or a
+/// go-live. `If-Match` compares only the id and version: the article's own state.
 pub fn etag(view: &ArticleView) -> String {
-    let neighbours = serde_json::to_vec(&(&view.newer, &view.older, &view.tags, &view.authors))
-        .unwrap_or_default();
+    let neighbours = serde_json::to_vec(&(
+        &view.newer,
+        &view.older,
+        &view.tags,
+        &view.authors,
+        &view.status,
+    ))
+    .unwrap_or_default();
     document_etag(view.id, view.version, &neighbours)
 }
 

@@ -13,6 +13,8 @@ use utoipa::ToSchema;
 pub struct Feed {
     pub title: String,
     pub description: String,
+    /// A permanent identifier (Atom's `id`): the page the feed follows.
+    pub id: String,
     /// The page of the site the feed follows (its home, a tag's or an author's page).
     pub home_url: String,
     /// The feed's own URL.
@@ -58,7 +60,8 @@ pub fn rss(feed: &Feed) -> String {
                 permalink: false,
             });
             item.set_pub_date(i.published.to_rfc2822());
-            item.set_description(i.summary.clone());
+            // Readers take an RSS description as HTML: the plain-text summary is escaped to stay text.
+            item.set_description(quick_xml::escape::escape(i.summary.as_str()).into_owned());
             item.set_content(i.content_html.clone());
             item.set_categories(
                 i.tags
@@ -162,7 +165,7 @@ pub fn atom(feed: &Feed) -> String {
         })
         .collect::<Vec<_>>();
     let mut f = atom_syndication::Feed::default();
-    f.set_id(feed.feed_url.clone());
+    f.set_id(feed.id.clone());
     f.set_title(Text::plain(feed.title.clone()));
     if !feed.description.is_empty() {
         f.set_subtitle(Some(Text::plain(feed.description.clone())));
