@@ -1,7 +1,7 @@
 //! `/api/v1/pages`: standalone documents, written like articles (the same bodies, rules, preconditions and
 //! redirects, through the article handlers' helpers) and never listed with them.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{delete, get, patch, post, put, HttpRequest, HttpResponse, HttpResponseBuilder};
@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::IntoParams;
 
-use super::articles::{document_etag, parse, precondition, read_document};
+use super::articles::{
+    document_etag, document_response, merge_write, parse, precondition, read_document,
+};
 use super::auth::{Caller, Writer};
 use super::body::{self, BodyKind};
 use super::problem::{ApiError, Subject, TxError};
@@ -23,7 +25,7 @@ use crate::domain::article::{ArticleInput, ArticleWrite, Visibility};
 use crate::domain::page::PageInput;
 use crate::domain::scope::Scope;
 use crate::domain::slug::Slug;
-use crate::store::articles::Precondition;
+use crate::store::document::Precondition;
 use crate::store::pages::{self as store, Outcome, PageRecord};
 
 fn subject(slug: &str) -> Subject<'_> {
@@ -47,19 +49,11 @@ fn visibility(caller: &Caller) -> Visibility {
 }
 
 /// The page as JSON with its `ETag` (the one `If-Match` takes) and `Last-Modified`.
-fn page_response(mut res: HttpResponseBuilder, view: &PageView) -> HttpResponse {
+fn page_response(res: HttpResponseBuilder, view: &PageView) -> HttpResponse {
     // The status a reader sees changes at a scheduled page's time, with no new version.
     let status = serde_json::to_vec(&view.status).unwrap_or_default();
-    res.insert_header((header::ETAG, document_etag(view.id, view.version, &status)));
-    if let Ok(modified) = HeaderValue::from_str(
-        &view
-            .updated_at
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string(),
-    ) {
-        res.insert_header((header::LAST_MODIFIED, modified));
-    }
-    res.json(view)
+    let etag = document_etag(view.id, view.version, &status);
+    document_response(res, etag, view.updated_at, view)
 }
 
 /// The page after a write, never cached; a creation also answers its `Location`.
@@ -282,16 +276,7 @@ fn input_of(r: &PageRecord) -> Map<String, Value> {
 }
 
 fn merged(current: &PageRecord, patch: &Value) -> Result<ArticleWrite, ApiError> {
-    let mut value = Value::Object(input_of(current));
-    json_patch::merge(&mut value, patch);
-    let Value::Object(map) = value else {
-        return Err(ApiError::BadRequest(
-            "the patch must be a JSON object".to_owned(),
-        ));
-    };
-    body::require_objects(&map, &ArticleInput::OBJECTS)?;
-    let input: PageInput = body::fields(map, &PageInput::FIELDS, &ArticleInput::REQUIRED)?;
-    ArticleWrite::parse(input.into(), None).map_err(ApiError::validation)
+    merge_write::<PageInput>(input_of(current), patch, &PageInput::FIELDS)
 }
 
 /// Change some fields (JSON merge patch, RFC 7396); may rename the page, whose old slug then answers 301.

@@ -16,6 +16,7 @@
 pub mod articles;
 pub mod authors;
 pub mod changes;
+pub mod document;
 pub mod pages;
 pub mod resource;
 pub mod site;

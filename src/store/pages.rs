@@ -1,6 +1,6 @@
-//! Pages: their own table (so no article query can ever meet one), written by the article write rules and the
-//! article write path's preconditions and publication date (`articles::write`), read by slug with redirects from
-//! former slugs, listed by title.
+//! Pages: their own table (so no article query can ever meet one), written by the article write rules through
+//! the write path every document shares (`store::document`), read by slug with redirects from former slugs,
+//! listed by title.
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
@@ -9,8 +9,9 @@ use diesel::sql_types::{Bool, Timestamptz};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::articles::{check, settle_published_at, visibility, Precondition};
-use super::{lock_counts, retry_deadlocks, slug_conflict, Counted, Error, Result};
+use super::articles::visibility;
+use super::document::{self, Document, Locked, Precondition};
+use super::{Counted, Error, Result};
 use crate::db::schema::{page_slug_history, pages};
 use crate::domain::article::{ArticleWrite, Status, Visibility};
 
@@ -46,7 +47,7 @@ impl PageRecord {
 /// What a write stores; read back (locked) to tell an identical write.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = pages, treat_none_as_null = true, check_for_backend(diesel::pg::Pg))]
-struct PageContent {
+pub struct PageContent {
     slug: String,
     title: String,
     summary: String,
@@ -157,92 +158,110 @@ pub fn list(
 
 pub type Outcome = super::Outcome<PageRecord>;
 
-fn lock_current(
-    conn: &mut PgConnection,
-    slug: &str,
-) -> QueryResult<Option<(Uuid, i64, PageContent)>> {
-    pages::table
-        .filter(pages::slug.eq(slug))
-        .select((pages::id, pages::version, PageContent::as_select()))
-        .for_update()
-        .first(conn)
-        .optional()
-}
+/// The `pages` table as a kind of document: the article write path, without links.
+pub struct Pages;
 
-fn reload(conn: &mut PgConnection, id: Uuid) -> Result<PageRecord> {
-    pages::table
-        .find(id)
-        .select(PageRecord::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(Error::NotFound)
-}
+impl Document for Pages {
+    type Content = PageContent;
+    type Links = ();
+    type Record = PageRecord;
 
-fn insert(conn: &mut PgConnection, w: &ArticleWrite) -> Result<Option<Uuid>> {
-    let published_at = settle_published_at(conn, w, None)?;
-    let id: Option<Uuid> = diesel::insert_into(pages::table)
-        .values(PageContent::of(w, published_at))
-        .on_conflict(pages::slug)
-        .do_nothing()
-        .returning(pages::id)
-        .get_result(conn)
-        .optional()?;
-    if id.is_some() {
-        forget_old_slug(conn, &w.slug)?;
+    fn content(w: &ArticleWrite, published_at: Option<DateTime<Utc>>) -> PageContent {
+        PageContent::of(w, published_at)
     }
-    Ok(id)
-}
 
-/// A current slug always wins over an old one.
-fn forget_old_slug(conn: &mut PgConnection, slug: &str) -> QueryResult<()> {
-    diesel::delete(page_slug_history::table.filter(page_slug_history::slug.eq(slug)))
-        .execute(conn)?;
-    Ok(())
-}
-
-fn apply(
-    conn: &mut PgConnection,
-    (id, _, current): (Uuid, i64, PageContent),
-    w: &ArticleWrite,
-) -> Result<Outcome> {
-    let content = PageContent::of(w, settle_published_at(conn, w, current.published_at)?);
-    if content == current {
-        return Ok(Outcome::Unchanged(reload(conn, id)?));
+    fn published_at(content: &PageContent) -> Option<DateTime<Utc>> {
+        content.published_at
     }
-    diesel::update(pages::table.find(id))
-        .set((
-            &content,
-            pages::version.eq(pages::version + 1),
-            pages::updated_at.eq(sql::<Timestamptz>("now()")),
-        ))
-        .execute(conn)
-        .map_err(|e| slug_conflict(e, &w.slug))?;
-    if current.slug != content.slug {
-        forget_old_slug(conn, &w.slug)?;
+
+    fn slug(content: &PageContent) -> &str {
+        &content.slug
+    }
+
+    fn lock(conn: &mut PgConnection, slug: &str) -> QueryResult<Option<Locked<PageContent>>> {
+        pages::table
+            .filter(pages::slug.eq(slug))
+            .select((pages::id, pages::version, PageContent::as_select()))
+            .for_update()
+            .first::<(Uuid, i64, PageContent)>(conn)
+            .optional()
+            .map(|row| {
+                row.map(|(id, version, content)| Locked {
+                    id,
+                    version,
+                    content,
+                })
+            })
+    }
+
+    fn insert(conn: &mut PgConnection, content: &PageContent) -> QueryResult<Option<Uuid>> {
+        diesel::insert_into(pages::table)
+            .values(content)
+            .on_conflict(pages::slug)
+            .do_nothing()
+            .returning(pages::id)
+            .get_result(conn)
+            .optional()
+    }
+
+    fn update(conn: &mut PgConnection, id: Uuid, content: &PageContent) -> QueryResult<usize> {
+        diesel::update(pages::table.find(id))
+            .set((
+                content,
+                pages::version.eq(pages::version + 1),
+                pages::updated_at.eq(sql::<Timestamptz>("now()")),
+            ))
+            .execute(conn)
+    }
+
+    fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+        diesel::delete(pages::table.find(id)).execute(conn)
+    }
+
+    fn forget_slug(conn: &mut PgConnection, slug: &str) -> QueryResult<()> {
+        diesel::delete(page_slug_history::table.filter(page_slug_history::slug.eq(slug)))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    fn remember_slug(conn: &mut PgConnection, old: &str, id: Uuid) -> QueryResult<()> {
         diesel::insert_into(page_slug_history::table)
             .values((
-                page_slug_history::slug.eq(&current.slug),
+                page_slug_history::slug.eq(old),
                 page_slug_history::page_id.eq(id),
             ))
             .on_conflict(page_slug_history::slug)
             .do_update()
             .set(page_slug_history::page_id.eq(id))
-            .execute(conn)?;
+            .execute(conn)
+            .map(|_| ())
     }
-    Ok(Outcome::Updated(reload(conn, id)?))
+
+    fn reload(conn: &mut PgConnection, id: Uuid) -> Result<PageRecord> {
+        pages::table
+            .find(id)
+            .select(PageRecord::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(Error::NotFound)
+    }
+
+    fn resolve(_: &mut PgConnection, _: &ArticleWrite) -> Result<()> {
+        Ok(())
+    }
+
+    fn links(_: &mut PgConnection, _: Uuid) -> QueryResult<()> {
+        Ok(())
+    }
+
+    fn set_links(_: &mut PgConnection, _: Uuid, _: &()) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// `POST`: a new page; its slug must be free.
 pub fn create(conn: &mut PgConnection, w: &ArticleWrite) -> Result<PageRecord> {
-    retry_deadlocks(|| {
-        conn.transaction(|conn| {
-            lock_counts(conn)?;
-            match insert(conn, w)? {
-                Some(id) => reload(conn, id),
-                None => Err(Error::SlugTaken(w.slug.clone())),
-            }
-        })
-    })
+    document::create::<Pages>(conn, w)
 }
 
 /// `PUT`: creates the page at `w.slug` or replaces it; identical content writes nothing.
@@ -251,27 +270,10 @@ pub fn put(
     w: &ArticleWrite,
     precondition: &Precondition,
 ) -> Result<Outcome> {
-    retry_deadlocks(|| {
-        conn.transaction(|conn| {
-            lock_counts(conn)?;
-            for _ in 0..2 {
-                let current = lock_current(conn, &w.slug)?;
-                check(precondition, current.as_ref().map(|(id, v, _)| (*id, *v)))?;
-                match current {
-                    Some(cur) => return apply(conn, cur, w),
-                    None => {
-                        if let Some(id) = insert(conn, w)? {
-                            return Ok(Outcome::Created(reload(conn, id)?));
-                        }
-                    }
-                }
-            }
-            Err(Error::PreconditionFailed)
-        })
-    })
+    document::put::<Pages>(conn, w, precondition)
 }
 
-/// `PATCH`: locks the page at `slug`, checks the precondition, merges (`merge`) and applies, in one transaction.
+/// `PATCH`: see `document::update_with`.
 pub fn update_with<E>(
     conn: &mut PgConnection,
     slug: &str,
@@ -281,22 +283,10 @@ pub fn update_with<E>(
 where
     E: From<Error> + From<diesel::result::Error>,
 {
-    conn.transaction(|conn| {
-        lock_counts(conn)?;
-        let current = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
-        check(precondition, Some((current.0, current.1)))?;
-        let write = merge(&reload(conn, current.0)?)?;
-        Ok(apply(conn, current, &write)?)
-    })
+    document::update_with::<Pages, E>(conn, slug, precondition, merge)
 }
 
 /// `DELETE`.
 pub fn delete(conn: &mut PgConnection, slug: &str, precondition: &Precondition) -> Result<()> {
-    conn.transaction(|conn| {
-        lock_counts(conn)?;
-        let (id, version, _) = lock_current(conn, slug)?.ok_or(Error::NotFound)?;
-        check(precondition, Some((id, version)))?;
-        diesel::delete(pages::table.find(id)).execute(conn)?;
-        Ok(())
-    })
+    document::delete::<Pages>(conn, slug, precondition)
 }

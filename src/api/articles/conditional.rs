@@ -70,7 +70,7 @@ pub(crate) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> 
             "send If-Match or If-None-Match, not both".to_owned(),
         )),
         (Some(m), None) if !m.split(',').map(str::trim).all(etag_shaped) => Err(ApiError::BadRequest(
-            "If-Match takes `*` or the article's ETags (\"xxxxxxxx-N-xxxxxxxx\"), comma separated".to_owned(),
+            "If-Match takes `*` or ETags this API answered (\"xxxxxxxx-N-xxxxxxxx\"), comma separated".to_owned(),
         )),
         (Some(m), None) => Ok(Precondition::Matches(Box::new(move |id, version| {
             if_match_accepts(&m, id, version)
@@ -84,15 +84,22 @@ pub(crate) fn precondition(req: &HttpRequest) -> Result<Precondition, ApiError> 
 }
 
 /// The article as JSON with its `ETag` and `Last-Modified`.
-pub(super) fn article_response(mut res: HttpResponseBuilder, view: &ArticleView) -> HttpResponse {
-    res.insert_header((header::ETAG, etag(view)));
-    if let Ok(modified) = HeaderValue::from_str(
-        &view
-            .updated_at
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string(),
-    ) {
+pub(super) fn article_response(res: HttpResponseBuilder, view: &ArticleView) -> HttpResponse {
+    document_response(res, etag(view), view.updated_at, view)
+}
+
+/// A document (an article, a page) as JSON with its `ETag` and its `updated_at` as `Last-Modified`.
+pub(crate) fn document_response(
+    mut res: HttpResponseBuilder,
+    etag: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    body: &impl serde::Serialize,
+) -> HttpResponse {
+    res.insert_header((header::ETAG, etag));
+    if let Ok(modified) =
+        HeaderValue::from_str(&updated_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+    {
         res.insert_header((header::LAST_MODIFIED, modified));
     }
-    res.json(view)
+    res.json(body)
 }

@@ -11,10 +11,11 @@ mod read;
 mod write;
 
 pub use conditional::etag;
-pub(crate) use conditional::{document_etag, precondition};
+pub(crate) use conditional::{document_etag, document_response, precondition};
 pub(crate) use input::{parse, read_document};
 pub use list::*;
 pub use params::ArticleListParams;
+pub(crate) use patch::merge_write;
 pub use patch::*;
 pub use read::*;
 pub use write::*;

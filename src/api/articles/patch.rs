@@ -46,7 +46,20 @@ fn input_of(r: &ArticleRecord) -> Map<String, Value> {
 
 /// The current article with `patch` merged in, through every write rule.
 fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiError> {
-    let mut value = Value::Object(input_of(current));
+    merge_write::<ArticleInput>(input_of(current), patch, &ArticleInput::FIELDS)
+}
+
+/// A document's write representation (`current`) with `patch` merged in, read as `I` (whose fields are `fields`)
+/// and through every write rule: what a `PATCH` of an article or a page writes.
+pub(crate) fn merge_write<I>(
+    current: Map<String, Value>,
+    patch: &Value,
+    fields: &[&str],
+) -> Result<ArticleWrite, ApiError>
+where
+    I: serde::de::DeserializeOwned + Into<ArticleInput>,
+{
+    let mut value = Value::Object(current);
     json_patch::merge(&mut value, patch);
     let Value::Object(map) = value else {
         return Err(ApiError::BadRequest(
@@ -54,8 +67,8 @@ fn merged(current: &ArticleRecord, patch: &Value) -> Result<ArticleWrite, ApiErr
         ));
     };
     body::require_objects(&map, &ArticleInput::OBJECTS)?;
-    let input: ArticleInput = body::fields(map, &ArticleInput::FIELDS, &ArticleInput::REQUIRED)?;
-    ArticleWrite::parse(input, None).map_err(ApiError::validation)
+    let input: I = body::fields(map, fields, &ArticleInput::REQUIRED)?;
+    ArticleWrite::parse(input.into(), None).map_err(ApiError::validation)
 }
 
 /// Change some fields (JSON merge patch, RFC 7396): a field set to `null` returns to its default. May rename the

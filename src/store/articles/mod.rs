@@ -23,5 +23,4 @@ pub use read::{get, id_of, neighbours, next_publication_secs, related, renamed_t
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
 pub use search::{BODY_CANDIDATES, HEAD_CANDIDATES};
 pub use totals::{Total, COUNT_CAP};
-pub(crate) use write::{check, settle_published_at};
 pub use write::{create, delete, put, update_with, Outcome, Precondition};
