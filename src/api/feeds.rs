@@ -152,6 +152,7 @@ async fn build(cx: &Ctx, params: &FeedParams) -> Result<Feed, ApiError> {
             .unwrap_or(stored.updated_at);
         Ok(Feed {
             title,
+            site_title: site.title.clone(),
             description,
             // The page the feed follows is stable, unlike the address a request reached.
             id: home.clone(),

@@ -22,14 +22,17 @@ use crate::domain::site::SiteSettings;
 use crate::state::AppState;
 use crate::store::sitemap::{self as store, Key, Kind, Starts};
 
-/// A part's start in its URL: microseconds since the epoch, `-`, the row's id (32 hex digits).
+/// A part's start in its URL: microseconds since the epoch (negative before 1970), `-`, the row's id (32 hex
+/// digits).
 fn key_text((at, id): Key) -> String {
     format!("{}-{}", at.timestamp_micros(), id.simple())
 }
 
 fn parse_key(text: &str) -> Option<Key> {
-    let (micros, id) = text.split_once('-')?;
-    let digits = (1..=18).contains(&micros.len()) && micros.bytes().all(|b| b.is_ascii_digit());
+    // The time may be negative (before 1970); the id holds no hyphen.
+    let (micros, id) = text.rsplit_once('-')?;
+    let unsigned = micros.strip_prefix('-').unwrap_or(micros);
+    let digits = (1..=18).contains(&unsigned.len()) && unsigned.bytes().all(|b| b.is_ascii_digit());
     let hex = id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     (digits && hex).then_some(())?;
     let at = DateTime::<Utc>::from_timestamp_micros(micros.parse().ok()?)?;
@@ -338,6 +341,11 @@ mod tests {
             Uuid::from_u128(0x6f1c_2b1e_3d4a_4c5b_9e8f_1a2b_3c4d_5e6f),
         );
         assert_eq!(parse_key(&key_text(key)), Some(key));
+        let before_1970 = (
+            DateTime::<Utc>::from_timestamp_micros(-315_446_400_000_000).unwrap_or_default(),
+            key.1,
+        );
+        assert_eq!(parse_key(&key_text(before_1970)), Some(before_1970));
         for junk in [
             "",
             "1-2",

@@ -169,7 +169,8 @@ pub struct SiteSettings {
     /// A BCP 47 language tag (default `en`); the feeds' language.
     #[schema(max_length = 35, pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
     pub locale: String,
-    /// An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC.
+    /// An IANA time zone name for the frontend's dates (default `UTC`; its shape is checked, not its existence);
+    /// Folio itself answers every date in UTC.
     #[schema(
         max_length = 64,
         pattern = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
@@ -260,6 +261,34 @@ impl SiteSettings {
                 ));
             }
         }
+        // Two kinds at one template would give two documents one URL.
+        let mut templates: Vec<&str> = [&p.article, &p.page, &p.tag, &p.author]
+            .iter()
+            .map(|t| t.trim_end_matches('/'))
+            .collect();
+        templates.sort_unstable();
+        if templates.windows(2).any(|w| w[0] == w[1]) {
+            errors.push(FieldError::new(
+                "permalinks",
+                "conflict",
+                "each kind needs a template of its own: two kinds at one template would share URLs",
+            ));
+        }
+        for (menu, links) in [
+            ("navigation", &self.navigation),
+            ("secondary_navigation", &self.secondary_navigation),
+            ("social", &self.social),
+        ] {
+            for (i, link) in links.iter().enumerate() {
+                if link.label.trim().is_empty() && !link.label.is_empty() {
+                    errors.push(FieldError::new(
+                        format!("{menu}[{i}].label"),
+                        "length",
+                        "must not be blank",
+                    ));
+                }
+            }
+        }
         if !locale_ok(&self.locale) {
             errors.push(FieldError::new(
                 "locale",
@@ -319,6 +348,17 @@ pub fn encoded(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_owned(), String::from)
 }
 
+/// Every `%` starts an escape of two hex digits.
+fn escapes_ok(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })
+}
+
 /// A host of letters, digits, dots and hyphens (starting with a letter or digit) and an optional port.
 fn authority_ok(authority: &str) -> bool {
     let (host, port) = match authority.split_once(':') {
@@ -338,6 +378,9 @@ fn site_url_ok(url: &str) -> bool {
     };
     let authority = rest.split('/').next().unwrap_or_default();
     if !matches!(scheme, "http" | "https") || !authority_ok(authority) {
+        return false;
+    }
+    if !escapes_ok(rest) {
         return false;
     }
     let Ok(parsed) = url::Url::parse(url) else {
@@ -412,6 +455,55 @@ mod tests {
             s.absolute_url("https://example.com/blog", &s.tag_path("rust")),
             "https://example.com/blog/tag/rust/"
         );
+    }
+
+    #[test]
+    fn urls_with_credentials_bad_escapes_or_odd_hosts_are_refused() {
+        for bad in [
+            "https://:secret@example.com/blog",
+            "https://@example.com",
+            "https:example.com",
+            "https:///example.com",
+            "https://example.com/%zz",
+            "https://example.com:",
+            "https://example.com:70000",
+            "HTTPS://example.com",
+            "https://exämple.com",
+            "https://-example.com",
+            "https://ex_ample.com",
+            "https://example.com\\blog",
+        ] {
+            assert!(!site_url_ok(bad), "{bad}");
+        }
+        for good in [
+            "https://example.com",
+            "http://a.b-c.example:8080/x/%C3%A9",
+            "https://x:65535",
+        ] {
+            assert!(site_url_ok(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn kinds_keep_templates_of_their_own_and_labels_are_not_blank() {
+        let s = SiteSettings {
+            permalinks: Permalinks {
+                article: "/{slug}/".to_owned(),
+                ..Permalinks::default()
+            },
+            navigation: vec![NavLink {
+                label: "  ".to_owned(),
+                url: "/".to_owned(),
+            }],
+            ..SiteSettings::default()
+        };
+        let fields: Vec<String> = s
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["navigation[0].label", "permalinks"]);
     }
 
     #[test]

@@ -895,3 +895,84 @@ async fn sitemaps_cross_batches_and_kinds_without_loss() {
         .text()
         .contains("https://x.example.org/posts/q-and-a/"));
 }
+
+/// Runs `xmllint --noout` over `xml`: well-formed XML 1.0 or a panic with its report.
+fn assert_well_formed(xml: &str) {
+    let mut child = Command::new("xmllint")
+        .args(["--noout", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xmllint (libxml2-utils) must be installed: .ci/run installs it");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(xml.as_bytes())
+        .expect("write to xmllint");
+    let out = child.wait_with_output().expect("xmllint ran");
+    assert!(
+        out.status.success(),
+        "not well-formed: {}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[actix_web::test]
+async fn text_xml_cannot_hold_and_dates_before_1970_are_handled() {
+    let app = TestApp::spawn_with(|c| c.sitemap_urls = 2).await;
+    let admin = app.token(&["admin"]);
+    let writer = app.token(&["content:write"]);
+    let res = app
+        .put_article(
+            &writer,
+            "bells",
+            &json!({"title": "Bell\u{7} & <co>\u{fffe}", "summary": "a\u{b}b", "body_markdown": "page one\u{c}page two",
+                    "status": "published", "published_at": "1960-01-02T00:00:00Z", "tags": ["Ctl\u{7}Tag"]}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    app.publish(&writer, "later", "Later", &[], 1).await;
+    app.publish(&writer, "latest", "Latest", &[], 0).await;
+    set_site(
+        &app,
+        &admin,
+        &json!({"url": "https://x.example.org", "description": "x\u{1}y"}),
+    )
+    .await;
+    for path in ["/api/v1/feeds/rss", "/api/v1/feeds/atom"] {
+        let xml = app.get(path).await.text();
+        assert_well_formed(&xml);
+        assert!(xml.contains("Bell &amp; &lt;co&gt;"), "{xml}");
+    }
+    let json_feed = app.get("/api/v1/feeds/json").await.json();
+    assert_eq!(
+        json_feed["items"][2]["title"], "Bell\u{7} & <co>\u{fffe}",
+        "JSON keeps every character"
+    );
+
+    // Parts of two: the first starts before 1970, and every part answers.
+    let index = app.get("/api/v1/sitemap.xml").await.text();
+    assert_valid(&index, "siteindex.xsd");
+    let mut seen = Vec::new();
+    for part in locs(&index) {
+        let path = part
+            .split_once("/api/v1/")
+            .map(|(_, p)| format!("/api/v1/{p}"))
+            .expect("an API URL");
+        let res = app.get(&path).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        assert_valid(&res.text(), "sitemap.xsd");
+        seen.extend(locs(&res.text()));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "https://x.example.org/blog/bells/",
+            "https://x.example.org/blog/later/",
+            "https://x.example.org/blog/latest/",
+            "https://x.example.org/tag/ctl-tag/",
+        ]
+    );
+}

@@ -2117,7 +2117,8 @@ export interface components {
              */
             locale: string;
             /**
-             * @description An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC.
+             * @description An IANA time zone name for the frontend's dates (default `UTC`; its shape is checked, not its existence);
+             *     Folio itself answers every date in UTC.
              * @default UTC
              */
             timezone: string;
@@ -2206,7 +2207,10 @@ export interface components {
             icon_url?: string | null;
             /** @description A BCP 47 language tag (default `en`); the feeds' language. */
             locale?: string | null;
-            /** @description An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC. */
+            /**
+             * @description An IANA time zone name for the frontend's dates (default `UTC`; its shape is checked, not its existence);
+             *     Folio itself answers every date in UTC.
+             */
             timezone?: string | null;
             /** @description The primary menu, in order (at most 50 links). */
             navigation?: components["schemas"]["NavLink"][] | null;
@@ -2278,7 +2282,10 @@ export interface components {
             icon_url?: string | null;
             /** @description A BCP 47 language tag (default `en`); the feeds' language. */
             locale?: string;
-            /** @description An IANA time zone name for the frontend's dates (default `UTC`); Folio itself answers every date in UTC. */
+            /**
+             * @description An IANA time zone name for the frontend's dates (default `UTC`; its shape is checked, not its existence);
+             *     Folio itself answers every date in UTC.
+             */
             timezone?: string;
             /** @description The primary menu, in order (at most 50 links). */
             navigation?: components["schemas"]["NavLink"][];

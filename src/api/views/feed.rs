@@ -12,6 +12,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone)]
 pub struct Feed {
     pub title: String,
+    /// The site's title: the feed's author in Atom.
+    pub site_title: String,
     pub description: String,
     /// A permanent identifier (Atom's `id`): the page the feed follows.
     pub id: String,
@@ -45,9 +47,53 @@ pub struct FeedItem {
     pub image: Option<String>,
 }
 
+/// Text XML 1.0 can hold: without the control characters and noncharacters it has no way to write (JSON can).
+fn xml_text(text: &str) -> String {
+    text.chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        })
+        .collect()
+}
+
+impl Feed {
+    /// The feed with every text made writable as XML.
+    fn for_xml(&self) -> Feed {
+        let t = |s: &String| xml_text(s);
+        Feed {
+            title: t(&self.title),
+            site_title: t(&self.site_title),
+            description: t(&self.description),
+            id: t(&self.id),
+            home_url: t(&self.home_url),
+            feed_url: t(&self.feed_url),
+            language: t(&self.language),
+            icon: self.icon.as_ref().map(t),
+            updated: self.updated,
+            items: self
+                .items
+                .iter()
+                .map(|i| FeedItem {
+                    id: t(&i.id),
+                    url: t(&i.url),
+                    title: t(&i.title),
+                    summary: t(&i.summary),
+                    content_html: i.content_html.as_ref().map(t),
+                    published: i.published,
+                    updated: i.updated,
+                    authors: i.authors.iter().map(|(n, u)| (t(n), t(u))).collect(),
+                    tags: i.tags.iter().map(t).collect(),
+                    image: i.image.as_ref().map(t),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// RSS 2.0: `pubDate` in RFC 2822, the body in `content:encoded`, authors as `dc:creator` (RSS's own `author`
 /// wants an e-mail address).
 pub fn rss(feed: &Feed) -> String {
+    let feed = &feed.for_xml();
     let items = feed
         .items
         .iter()
@@ -127,6 +173,7 @@ fn link(href: &str, rel: &str, mime_type: Option<&str>) -> atom_syndication::Lin
 /// Atom 1.0: ids are URNs, the summary plain text, the content HTML.
 pub fn atom(feed: &Feed) -> String {
     use atom_syndication::{Category, Content, Entry, Person, Text};
+    let feed = &feed.for_xml();
     let person = |(name, uri): &(String, String)| Person {
         name: name.clone(),
         email: None,
@@ -178,6 +225,13 @@ pub fn atom(feed: &Feed) -> String {
         uri: None,
         version: None,
     }));
+    // RFC 4287 wants an author on the feed or on every entry: the site is the feed's.
+    f.set_authors(vec![Person {
+        name: feed.site_title.clone(),
+        email: None,
+        uri: Some(feed.home_url.clone()),
+        extensions: Default::default(),
+    }]);
     f.set_links(vec![
         link(&feed.home_url, "alternate", Some("text/html")),
         link(&feed.feed_url, "self", Some("application/atom+xml")),
@@ -263,4 +317,17 @@ pub fn json(feed: &Feed) -> String {
             .collect(),
     };
     serde_json::to_string(&doc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_text;
+
+    #[test]
+    fn xml_keeps_what_it_can_write() {
+        assert_eq!(
+            xml_text("a\u{1}b\u{b}c\u{fffe}d\te\u{1F600}"),
+            "abcd\te\u{1F600}"
+        );
+    }
 }

@@ -323,7 +323,7 @@ fn settle_slug(
             errors.add(
                 "slug",
                 "mismatch",
-                "must equal the slug in the URL; use PATCH to rename an article",
+                "must equal the slug in the URL; use PATCH to rename",
             );
         }
     }
