@@ -127,11 +127,68 @@ pub fn refine(spec: &mut OpenApi) {
         // it as a field always present. In a patch, such a field may also be `null` (back to its default).
         for (field, property) in schema.properties.iter_mut() {
             *property = request_property(property, is_patch && !required.contains(field));
+            if is_patch {
+                // A `null` inside a nested object of a merge patch removes that member too (RFC 7396): an object
+                // whose members all have defaults is patched by a schema where each may be `null`.
+                if let Some(nested) = nested_patch(property, components) {
+                    let (target, patch) = nested;
+                    *property = retarget(property, &target, &format!("{target}Patch"));
+                    components
+                        .schemas
+                        .entry(format!("{target}Patch"))
+                        .or_insert(patch);
+                }
+            }
         }
         components
             .schemas
             .insert(name, RefOr::T(Schema::Object(schema)));
     }
+}
+
+/// The component an object property refers to (directly or as the first of a `oneOf`), when it has no required
+/// member, with its merge-patch schema: every member without its default, and `null` where it had one.
+fn nested_patch(
+    property: &RefOr<Schema>,
+    components: &utoipa::openapi::Components,
+) -> Option<(String, RefOr<Schema>)> {
+    let value = serde_json::to_value(property).ok()?;
+    let reference = value
+        .get("$ref")
+        .or_else(|| {
+            value
+                .get("oneOf")
+                .and_then(|o| o.get(0))
+                .and_then(|r| r.get("$ref"))
+        })?
+        .as_str()?;
+    let target = reference.rsplit('/').next()?.to_owned();
+    let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(&target) else {
+        return None;
+    };
+    if !object.required.is_empty() || object.properties.is_empty() {
+        return None;
+    }
+    let mut patch = object.clone();
+    patch.description = Some(format!(
+        "A JSON merge patch (RFC 7396) of `{target}`: the members to change; `null` returns one to its default."
+    ));
+    for member in patch.properties.values_mut() {
+        *member = request_property(member, true);
+    }
+    Some((target, RefOr::T(Schema::Object(patch))))
+}
+
+/// `property` with its references to component `from` pointed at component `to`.
+fn retarget(property: &RefOr<Schema>, from: &str, to: &str) -> RefOr<Schema> {
+    let Ok(text) = serde_json::to_string(property) else {
+        return property.clone();
+    };
+    let text = text.replace(
+        &format!("\"#/components/schemas/{from}\""),
+        &format!("\"#/components/schemas/{to}\""),
+    );
+    serde_json::from_str(&text).unwrap_or_else(|_| property.clone())
 }
 
 /// A property of a request body: without its `default`; when it had one and `nullable`, also `null`.

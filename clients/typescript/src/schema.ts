@@ -879,7 +879,7 @@ export interface components {
             /** @description Author slugs, in order; each must exist. */
             authors?: string[] | null;
             cover_image?: components["schemas"]["CoverImage"] | null;
-            seo?: components["schemas"]["Seo"] | null;
+            seo?: components["schemas"]["SeoPatch"] | null;
         };
         /**
          * @description `ArticleInput` without `slug`: a `PUT` writes at the slug of its URL.
@@ -1627,6 +1627,15 @@ export interface components {
              */
             items: number;
         };
+        /** @description A JSON merge patch (RFC 7396) of `FeedSettings`: the members to change; `null` returns one to its default. */
+        FeedSettingsPatch: {
+            content?: components["schemas"]["FeedContent"] | null;
+            /**
+             * Format: int32
+             * @description How many of the newest articles a feed holds: 1 to 100 (default 20).
+             */
+            items?: number | null;
+        };
         /**
          * @description One invalid field of a request.
          * @example {
@@ -1821,7 +1830,7 @@ export interface components {
              */
             published_at?: string | null;
             cover_image?: components["schemas"]["CoverImage"] | null;
-            seo?: components["schemas"]["Seo"] | null;
+            seo?: components["schemas"]["SeoPatch"] | null;
         };
         /**
          * @description `PageInput` without `slug`: a `PUT` writes at the slug of its URL.
@@ -1970,6 +1979,21 @@ export interface components {
             /** @default /author/{slug}/ */
             author: string;
         };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `Permalinks`: the members to change; `null` returns one to its default.
+         * @example {
+         *       "article": "/blog/{slug}/",
+         *       "author": "/author/{slug}/",
+         *       "page": "/{slug}/",
+         *       "tag": "/tag/{slug}/"
+         *     }
+         */
+        PermalinksPatch: {
+            article?: string | null;
+            page?: string | null;
+            tag?: string | null;
+            author?: string | null;
+        };
         /** @description What a ping carries. */
         PingData: {
             /** Format: uuid */
@@ -2024,6 +2048,20 @@ export interface components {
          *     }
          */
         Seo: {
+            meta_title?: string | null;
+            meta_description?: string | null;
+            /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
+            canonical_url?: string | null;
+        };
+        /**
+         * @description A JSON merge patch (RFC 7396) of `Seo`: the members to change; `null` returns one to its default.
+         * @example {
+         *       "canonical_url": null,
+         *       "meta_description": null,
+         *       "meta_title": "Queues, explained"
+         *     }
+         */
+        SeoPatch: {
             meta_title?: string | null;
             meta_description?: string | null;
             /** @description An http(s) URL or an absolute path on the site, at most 2000 characters. */
@@ -2200,7 +2238,7 @@ export interface components {
              *     a final `/` is dropped.
              */
             url?: string | null;
-            permalinks?: components["schemas"]["Permalinks"] | null;
+            permalinks?: components["schemas"]["PermalinksPatch"] | null;
             /** @description An http(s) URL or an absolute path on the site. */
             logo_url?: string | null;
             /** @description An http(s) URL or an absolute path on the site. */
@@ -2218,7 +2256,7 @@ export interface components {
             secondary_navigation?: components["schemas"]["NavLink"][] | null;
             /** @description Social profiles, in order (at most 50 links). */
             social?: components["schemas"]["NavLink"][] | null;
-            feeds?: components["schemas"]["FeedSettings"] | null;
+            feeds?: components["schemas"]["FeedSettingsPatch"] | null;
         };
         /**
          * @description `SiteSettings` whole: a `PUT` replaces it, and an omitted field takes its default.
