@@ -338,6 +338,17 @@ async fn site_settings_are_public_checked_and_seen_at_once() {
     assert_eq!(res.json()["url"], Value::Null);
     assert_eq!(res.json()["title"], "Only a title");
 
+    // Identical settings change nothing and log nothing.
+    let same = app
+        .call(
+            Method::PUT,
+            "/api/v1/site",
+            &admin,
+            Some(&json!({"title": "Only a title"})),
+        )
+        .await;
+    assert_eq!(same.status, 200);
+
     // Each change is a public change-log entry carrying the settings.
     let changes = app.get("/api/v1/changes?since=0").await.json();
     let sites: Vec<&Value> = changes["data"]
@@ -544,6 +555,24 @@ async fn feeds_read_back_by_a_feed_parser() {
     app.get("/api/v1/feeds/rss?limit=3")
         .await
         .problem(400, "/problems/bad-request");
+
+    // A renamed tag is seen at once (feeds without FOLIO_PUBLIC_URL are not cached).
+    let res = app
+        .patch_in(
+            "tags",
+            &writer,
+            "queues-logs",
+            &json!({"name": "Queues and Logs"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let renamed = parse_feed(&app.get("/api/v1/feeds/rss").await.body);
+    let terms: Vec<&str> = renamed.entries[0]
+        .categories
+        .iter()
+        .map(|c| c.term.as_str())
+        .collect();
+    assert_eq!(terms, ["Rust", "Queues and Logs"]);
 
     // Summaries only, and fewer items, by the site's settings.
     set_site(
