@@ -179,12 +179,18 @@ fn absolute(site: &SiteSettings, base: &str, link: &str) -> String {
 fn item(site: &SiteSettings, base: &str, r: articles::ArticleRecord) -> FeedItem {
     let h = r.head;
     let published = h.published_at.unwrap_or(h.created_at);
+    let url = site.absolute_url(base, &site.article_path(&h.slug, published));
+    // Readers show the body away from the site: its relative links and images point at the site.
+    let content_html = match (r.body_html, url::Url::parse(&url)) {
+        (Some(html), Ok(at)) => Some(crate::domain::markdown::absolute_links(&html, &at)),
+        (html, _) => html,
+    };
     FeedItem {
         id: format!("urn:uuid:{}", h.id),
-        url: site.absolute_url(base, &site.article_path(&h.slug, published)),
+        url,
         title: h.title,
         summary: h.summary,
-        content_html: r.body_html,
+        content_html,
         published,
         updated: h.updated_at.max(published),
         authors: r

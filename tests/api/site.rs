@@ -370,7 +370,8 @@ async fn small_blog(app: &TestApp, writer: &str) -> Value {
         .put_article(
             writer,
             "q-and-a",
-            &json!({"title": "Q&A: <script> & queues", "body_markdown": "Why **queues**? Because <b>&amp;</b>.",
+            &json!({"title": "Q&A: <script> & queues",
+                    "body_markdown": "Why **queues**? Because <b>&amp;</b>.\n\n![A diagram](/img/queue.png) [notes](notes/more) [out](https://other.example/x) [up](#why)",
                     "status": "published", "published_at": at, "tags": ["Rust", "Queues & Logs"], "authors": ["ada"],
                     "cover_image": {"url": "/img/cover.png", "alt": "A cover"}}),
         )
@@ -503,6 +504,19 @@ async fn feeds_read_back_by_a_feed_parser() {
             .and_then(|c| c.body.clone())
             .expect("full content");
         assert!(body.contains("<strong>queues</strong>"), "{path}: {body}");
+        // Relative links and images point at the site: a reader shows the body elsewhere.
+        assert!(
+            body.contains("src=\"https://notes.example.com/img/queue.png\""),
+            "{path}: {body}"
+        );
+        assert!(
+            body.contains(&format!("href=\"{url}notes/more\"")),
+            "{path}: {body}"
+        );
+        assert!(
+            body.contains("href=\"https://other.example/x\""),
+            "{path}: {body}"
+        );
         if !path.ends_with("rss") {
             // RSS names authors by `dc:creator`, which the parser does not map to authors.
             assert_eq!(

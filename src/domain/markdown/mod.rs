@@ -54,7 +54,8 @@ fn options() -> Options {
 /// The sanitizer for one document. Raw HTML may not choose ids or classes, nor add form fields: only the ids
 /// Folio generated (headings, prefixed footnotes) and the classes it writes survive, and every `<input>` is a
 /// checkbox (the task-list markup), never a text or password field.
-fn sanitizer(generated_ids: HashSet<String>) -> ammonia::Builder<'static> {
+fn sanitizer(generated_ids: Option<HashSet<String>>) -> ammonia::Builder<'static> {
+    // `None`: HTML this module already sanitized, whose ids are Folio's.
     let ids = Arc::new(generated_ids);
     let mut b = ammonia::Builder::default();
     for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
@@ -71,7 +72,10 @@ fn sanitizer(generated_ids: HashSet<String>) -> ammonia::Builder<'static> {
         .add_tag_attributes("li", &["id"])
         .attribute_filter(
             move |element, attribute, value| match (element, attribute) {
-                (_, "id") => ids.contains(value).then_some(Cow::Borrowed(value)),
+                (_, "id") => match ids.as_ref() {
+                    Some(ids) => ids.contains(value).then_some(Cow::Borrowed(value)),
+                    None => Some(Cow::Borrowed(value)),
+                },
                 ("code", "class") => value
                     .starts_with("language-")
                     .then_some(Cow::Borrowed(value)),
@@ -84,6 +88,15 @@ fn sanitizer(generated_ids: HashSet<String>) -> ammonia::Builder<'static> {
             },
         );
     b
+}
+
+/// Rendered HTML (`body_html`) with every relative link and image source made absolute against `base`, the
+/// document's public URL: for feeds, which readers show away from the site. The same sanitizer runs again, so
+/// nothing it refused can come back.
+pub fn absolute_links(html: &str, base: &url::Url) -> String {
+    let mut builder = sanitizer(None);
+    builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    builder.clean(html).to_string()
 }
 
 /// Checks the nesting limits, then renders.
@@ -192,7 +205,7 @@ fn render_events<'a>(markdown: &str, mut events: Vec<Event<'a>>) -> Rendered {
 
     let mut raw_html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw_html, events.into_iter());
-    let html = sanitizer(used_ids).clean(&raw_html).to_string();
+    let html = sanitizer(Some(used_ids)).clean(&raw_html).to_string();
 
     let word_count = text.split_whitespace().count();
     Rendered {
