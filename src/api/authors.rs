@@ -45,7 +45,7 @@ pub struct AuthorInput {
     )]
     #[schema(
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub avatar_url: Option<String>,
     /// An http(s) URL or an absolute path on the site, at most 2000 characters.
@@ -55,7 +55,7 @@ pub struct AuthorInput {
     )]
     #[schema(
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub website: Option<String>,
 }

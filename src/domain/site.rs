@@ -32,7 +32,7 @@ pub struct NavLink {
     )]
     #[schema(
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub url: String,
 }
@@ -153,7 +153,7 @@ pub struct SiteSettings {
     )]
     #[schema(
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub logo_url: Option<String>,
     /// An http(s) URL or an absolute path on the site.
@@ -163,7 +163,7 @@ pub struct SiteSettings {
     )]
     #[schema(
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub icon_url: Option<String>,
     /// A BCP 47 language tag (default `en`); the feeds' language.

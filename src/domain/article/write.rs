@@ -25,7 +25,7 @@ pub struct CoverImage {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub url: String,
     /// At most 500 characters.
@@ -48,7 +48,7 @@ pub struct Seo {
     #[serde(default)]
     #[schema(
         max_length = 2000,
-        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f]*|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
+        pattern = r"^(https?://[^\s\x00-\x1f\x7f-\x9f/?#\[\]]*([/?#][^\s\x00-\x1f\x7f-\x9f]*)?|/([^/\\\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*)?)$"
     )]
     pub canonical_url: Option<String>,
 }
