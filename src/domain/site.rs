@@ -94,7 +94,23 @@ pub struct FeedSettings {
     pub content: FeedContent,
     /// How many of the newest articles a feed holds: 1 to 100 (default 20).
     #[schema(minimum = 1, maximum = 100)]
+    #[serde(deserialize_with = "whole_number")]
     pub items: u8,
+}
+
+/// A whole number as JSON may write it: `48` or `48.0` (JSON Schema's `integer` is any number without a
+/// fraction).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..=255.0).contains(f))
+                .map(|f| f as u64)
+        })
+        .and_then(|v| u8::try_from(v).ok())
+        .ok_or_else(|| D::Error::custom("must be a whole number from 1 to 100"))
 }
 
 impl Default for FeedSettings {
@@ -504,6 +520,14 @@ mod tests {
             .map(|e| e.field)
             .collect();
         assert_eq!(fields, ["navigation[0].label", "permalinks"]);
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        let f: FeedSettings = serde_json::from_str(r#"{"items": 48.0}"#).unwrap_or_default();
+        assert_eq!(f.items, 48);
+        assert!(serde_json::from_str::<FeedSettings>(r#"{"items": 4.5}"#).is_err());
+        assert!(serde_json::from_str::<FeedSettings>(r#"{"items": 300}"#).is_err());
     }
 
     #[test]
