@@ -75,7 +75,7 @@ async fn build(cx: &Ctx, params: &FeedParams) -> Result<Feed, ApiError> {
         .uri()
         .path_and_query()
         .map_or(cx.req.path(), |p| p.as_str());
-    let feed_url = super::public_url(&cx.req, &cx.state, path);
+    let feed_url = super::listing::public_url(&cx.req, &cx.state, path);
     let state: &AppState = &cx.state;
     super::run(state, move |conn| -> Result<Feed, ApiError> {
         let stored = crate::store::site::get(conn)?;

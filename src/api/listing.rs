@@ -1,5 +1,6 @@
 //! What every listing shares: strict parsing of query values (a bad one is a 400 naming the parameter), the
-//! `meta.pagination` block, and relative links that keep the other parameters, mirrored in a `Link` header.
+//! `meta.pagination` block, relative links that keep the other parameters, mirrored in a `Link` header, and this
+//! API's absolute URL for documents that name themselves (`public_url`).
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponseBuilder};
@@ -248,4 +249,42 @@ pub fn link_header(res: &mut HttpResponseBuilder, links: &Links) {
             res.insert_header((header::LINK, value));
         }
     }
+}
+
+/// This API's absolute URL for `path_and_query`, for documents that name themselves (feeds, the sitemap index):
+/// `FOLIO_PUBLIC_URL` when set; otherwise the request's `Host` over plain HTTP, or, when the request came through
+/// a trusted proxy, the host and scheme it forwarded. A `Host` that is not a host name falls back to the bound
+/// address.
+pub fn public_url(
+    req: &HttpRequest,
+    state: &crate::state::AppState,
+    path_and_query: &str,
+) -> String {
+    if let Some(base) = &state.config.public_url {
+        return format!("{base}{path_and_query}");
+    }
+    let from_proxy = req.peer_addr().is_some_and(|peer| {
+        state
+            .config
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&peer.ip()))
+    });
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}{path_and_query}", info.scheme(), info.host());
+    }
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| state.config.bind.to_string());
+    format!("http://{host}{path_and_query}")
 }

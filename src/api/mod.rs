@@ -146,40 +146,6 @@ pub fn no_store() -> (
     )
 }
 
-/// This API's absolute URL for `path_and_query`, for documents that name themselves (feeds, the sitemap index):
-/// `FOLIO_PUBLIC_URL` when set; otherwise the request's `Host` over plain HTTP, or, when the request came through
-/// a trusted proxy, the host and scheme it forwarded. A `Host` that is not a host name falls back to the bound
-/// address.
-pub fn public_url(req: &HttpRequest, state: &AppState, path_and_query: &str) -> String {
-    if let Some(base) = &state.config.public_url {
-        return format!("{base}{path_and_query}");
-    }
-    let from_proxy = req.peer_addr().is_some_and(|peer| {
-        state
-            .config
-            .trusted_proxies
-            .iter()
-            .any(|net| net.contains(&peer.ip()))
-    });
-    if from_proxy {
-        let info = req.connection_info();
-        return format!("{}://{}{path_and_query}", info.scheme(), info.host());
-    }
-    let host = req
-        .headers()
-        .get(actix_web::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| state.config.bind.to_string());
-    format!("http://{host}{path_and_query}")
-}
-
 /// The API's version prefix.
 pub const API_PREFIX: &str = "/api/v1";
 

@@ -199,7 +199,7 @@ pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
     let starts = starts(&state, &etag, present, per_part).await?;
     let mut out = String::from(sitemap::INDEX_OPEN);
     for (kind, keys) in starts {
-        let part = super::public_url(
+        let part = super::listing::public_url(
             &req,
             &state,
             &format!("{}/sitemaps/{}.xml", super::API_PREFIX, kind.name()),
