@@ -34,9 +34,7 @@ fn subject(slug: &str) -> Subject<'_> {
 
 /// The path's slug, or a 404 for anything that cannot be one.
 fn path_slug(slug: &str) -> Result<String, ApiError> {
-    Slug::parse(slug)
-        .map(Slug::into_string)
-        .map_err(|_| subject(slug).not_found())
+    subject(slug).path_slug()
 }
 
 /// Reads find pages in any status with a `content:read` token, and only public ones without.

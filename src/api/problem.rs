@@ -228,6 +228,13 @@ pub struct Subject<'a> {
 }
 
 impl Subject<'_> {
+    /// The slug a path names, or a 404 about this subject for anything that cannot be one.
+    pub fn path_slug(self) -> Result<String, ApiError> {
+        crate::domain::slug::Slug::parse(self.slug)
+            .map(crate::domain::slug::Slug::into_string)
+            .map_err(|_| self.not_found())
+    }
+
     fn article(&self) -> &'static str {
         if self.kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
             "an"

@@ -40,6 +40,16 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 
+    /// The table its rows are in.
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Pages => "pages",
+            Kind::Tags => "tags",
+            Kind::Authors => "authors",
+            Kind::Articles => "articles",
+        }
+    }
+
     /// `FROM … WHERE …` of the public rows of this kind, and the time column of their order.
     fn source(self) -> (String, &'static str) {
         let public = |table: &str| visibility::predicate_of(Visibility::Public, table);
@@ -121,11 +131,7 @@ pub fn batch(
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
     let (source, time) = kind.source();
-    let table = source
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let table = kind.table();
     let mut sql = Sql::new(&format!(
         "SELECT {table}.slug, {table}.{time} AS at, {table}.updated_at AS lastmod, {table}.id FROM {source}"
     ));
@@ -152,11 +158,7 @@ pub fn starts(conn: &mut PgConnection, kind: Kind, per_part: i64) -> QueryResult
         id: Uuid,
     }
     let (source, time) = kind.source();
-    let table = source
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let table = kind.table();
     Sql::new(&format!(
         "SELECT at, id FROM (SELECT {table}.{time} AS at, {table}.id, \
              row_number() OVER (ORDER BY {table}.{time}, {table}.id) AS n FROM {source}) s \

@@ -21,7 +21,6 @@ pub use read::*;
 pub use write::*;
 
 use super::problem::{ApiError, Subject};
-use crate::domain::slug::Slug;
 
 /// The subject of messages about the article at `slug`.
 fn subject(slug: &str) -> Subject<'_> {
@@ -33,7 +32,5 @@ fn subject(slug: &str) -> Subject<'_> {
 
 /// The path's slug, or a 404 for anything that cannot be one.
 fn path_slug(slug: &str) -> Result<String, ApiError> {
-    Slug::parse(slug)
-        .map(Slug::into_string)
-        .map_err(|_| subject(slug).not_found())
+    subject(slug).path_slug()
 }

@@ -126,9 +126,7 @@ pub async fn list<R: Resource, L: Serialize>(
 
 /// The path's slug, or a 404 for anything that cannot be one.
 fn path_slug<R: Resource>(slug: &str) -> Result<String, ApiError> {
-    Slug::parse(slug)
-        .map(Slug::into_string)
-        .map_err(|_| subject::<R>(slug).not_found())
+    subject::<R>(slug).path_slug()
 }
 
 pub async fn get<R: Resource>(
