@@ -10,6 +10,9 @@
 //!
 //! A response computed before a bump is stored under the old generation, so it can never be served after it.
 //!
+//! With read replicas, the listener raises their watermark to the primary's WAL position before each bump, so a
+//! response that refills the cache is read from a replica only once it has replayed the change (`db::replicas`).
+//!
 //! Concurrent misses of one key are coalesced: the first computes the response, and the others wait for it and
 //! are answered from it (quick_cache's placeholder guards). A burst of requests for a page a write has just
 //! invalidated costs one database read, not one per request.
@@ -23,6 +26,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use quick_cache::sync::{Cache, DefaultLifecycle, PlaceholderGuard};
 use quick_cache::{DefaultHashBuilder, Weighter};
+
+use crate::db::replicas::{self, Replicas};
 
 /// How often the listener looks for notifications: the delay with which another instance's write is seen.
 const POLL: Duration = Duration::from_millis(5);
@@ -168,23 +173,26 @@ impl ResponseCache {
         self.stop.store(true, Ordering::Release);
     }
 
-    /// Starts the listener thread for this cache on `database_url`.
-    pub fn listen(self: &Arc<Self>, database_url: String) {
-        if self.entries.is_none() {
+    /// Starts the listener thread for this cache on `database_url`; it also keeps the replicas' watermark, so it
+    /// runs when replicas are configured even with the cache off.
+    pub fn listen(self: &Arc<Self>, database_url: String, replicas: Arc<Replicas>) {
+        if self.entries.is_none() && !replicas.any() {
             return;
         }
         let cache = Arc::clone(self);
         let spawned = std::thread::Builder::new()
             .name("folio-cache-listener".to_owned())
-            .spawn(move || cache.listen_loop(&database_url));
+            .spawn(move || cache.listen_loop(&database_url, &replicas));
         if let Err(e) = spawned {
             log::error!("response cache disabled: cannot start its listener: {e}");
         }
     }
 
-    fn listen_loop(&self, database_url: &str) {
+    fn listen_loop(&self, database_url: &str, replicas: &Replicas) {
         while !self.stop.load(Ordering::Acquire) {
-            match self.listen_once(database_url) {
+            let listened = self.listen_once(database_url, replicas);
+            replicas.set_listening(false);
+            match listened {
                 Ok(()) => return,
                 Err(e) => {
                     if self.live.swap(false, Ordering::AcqRel) {
@@ -197,13 +205,15 @@ impl ResponseCache {
     }
 
     /// Listens until told to stop (`Ok`) or the connection fails (`Err`).
-    fn listen_once(&self, database_url: &str) -> Result<(), String> {
+    fn listen_once(&self, database_url: &str, replicas: &Replicas) -> Result<(), String> {
         let mut conn = PgConnection::establish(database_url).map_err(|e| e.to_string())?;
         conn.batch_execute("LISTEN folio_content")
             .map_err(|e| e.to_string())?;
         // Anything may have changed while we were not listening.
+        raise_watermark(&mut conn, replicas)?;
         self.invalidate();
         let mut due = next_publication(&mut conn)?;
+        replicas.set_listening(true);
         self.live.store(true, Ordering::Release);
         log::debug!("response cache listening");
         let mut checked = Instant::now();
@@ -216,6 +226,9 @@ impl ResponseCache {
             let now = Instant::now();
             let scheduled = due.is_some_and(|at| now >= at);
             if heard || scheduled || now - checked >= RECHECK {
+                if heard {
+                    raise_watermark(&mut conn, replicas)?;
+                }
                 if heard || scheduled {
                     self.invalidate();
                 }
@@ -228,6 +241,14 @@ impl ResponseCache {
         self.live.store(false, Ordering::Release);
         Ok(())
     }
+}
+
+/// Before the cache forgets a change, replicas must have replayed it to serve the refill.
+fn raise_watermark(conn: &mut PgConnection, replicas: &Replicas) -> Result<(), String> {
+    if replicas.any() {
+        replicas.advance(replicas::primary_position(conn).map_err(|e| e.to_string())?);
+    }
+    Ok(())
 }
 
 /// When the next scheduled article goes live, as an instant on this machine computed from the database's own

@@ -13,6 +13,22 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Streaming replicas of DATABASE_URL's database that may serve public reads: PostgreSQL URLs, comma
+    /// separated. Empty (the default): every query goes to DATABASE_URL.
+    #[arg(
+        long,
+        env = "DATABASE_REPLICA_URLS",
+        global = true,
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub database_replica_urls: Vec<String>,
+
+    /// Longest replication lag, in milliseconds, with which a replica still serves reads.
+    #[arg(long, env = "FOLIO_REPLICA_MAX_LAG_MS", default_value_t = 1000, global = true,
+          value_parser = clap::value_parser!(u32).range(10..=3_600_000))]
+    pub replica_max_lag_ms: u32,
+
     /// Address the HTTP server listens on.
     #[arg(
         long,
@@ -202,6 +218,8 @@ mod tests {
         assert_eq!(c.sitemap_urls, 50_000);
         assert_eq!(c.sitemap_batch, 5_000);
         assert_eq!(c.public_url, None);
+        assert!(c.database_replica_urls.is_empty());
+        assert_eq!(c.replica_max_lag_ms, 1000);
         assert_eq!(
             super::public_url("https://api.example.com/").as_deref(),
             Ok("https://api.example.com")

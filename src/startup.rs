@@ -21,6 +21,7 @@ use crate::api::{self, ApiDoc, Spec};
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::embedded::{Cluster, ClusterError};
+use crate::db::replicas::Replicas;
 use crate::db::{self, DbError};
 use crate::dispatch::Dispatcher;
 use crate::state::AppState;
@@ -65,6 +66,7 @@ pub fn build_app(
         )
         .default_service(web::to(api::fallback))
         // Innermost first: the last `wrap` sees the request first.
+        .wrap(from_fn(middleware::read_routing))
         .wrap(from_fn(middleware::response_cache))
         .wrap(from_fn(middleware::http_caching))
         .wrap(from_fn(middleware::read_limit))
@@ -185,6 +187,7 @@ pub struct Application {
     addr: SocketAddr,
     database: Database,
     cache: Arc<ResponseCache>,
+    replicas: Arc<Replicas>,
     dispatcher: Dispatcher,
 }
 
@@ -211,7 +214,11 @@ impl Application {
         let shutdown_timeout = config.shutdown_timeout;
         let state = web::Data::new(AppState::new(pool, config));
         let spec = web::Data::new(Spec::new(&api::openapi()));
-        state.cache.listen(database.url.clone());
+        state
+            .cache
+            .listen(database.url.clone(), Arc::clone(&state.replicas));
+        state.replicas.monitor(database.url.clone());
+        let replicas = Arc::clone(&state.replicas);
         let dispatcher = Dispatcher::start(state.pool.clone(), &state.config);
         let cache = Arc::clone(&state.cache);
         let mut server = HttpServer::new(move || build_app(state.clone(), spec.clone()))
@@ -231,6 +238,7 @@ impl Application {
             addr,
             database,
             cache,
+            replicas,
             dispatcher,
         })
     }
@@ -251,12 +259,14 @@ impl Application {
             server,
             database,
             cache,
+            replicas,
             dispatcher,
             ..
         } = self;
         let result = server.await;
         drop(dispatcher);
         cache.stop();
+        replicas.stop();
         drop(database);
         result
     }

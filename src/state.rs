@@ -5,12 +5,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::cache::ResponseCache;
 use crate::config::Config;
+use crate::db::replicas::Replicas;
 use crate::db::Pool;
 use crate::limits::Limits;
 use crate::store;
 
 pub struct AppState {
     pub pool: Pool,
+    /// Streaming replicas for public reads (none unless configured).
+    pub replicas: Arc<Replicas>,
     pub config: Arc<Config>,
     pub limits: Limits,
     pub cache: Arc<ResponseCache>,
@@ -24,8 +27,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: Pool, config: Config) -> Self {
+        let replicas = Replicas::new(
+            &config.database_replica_urls,
+            config.db_pool_size,
+            config.statement_timeout_ms,
+            std::time::Duration::from_millis(u64::from(config.replica_max_lag_ms)),
+        );
         AppState {
             pool,
+            replicas,
             limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
             cache: ResponseCache::new(config.cache_bytes),
             config: Arc::new(config),

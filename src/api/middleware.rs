@@ -216,8 +216,21 @@ pub async fn response_cache(
             Method::POST | Method::PUT | Method::PATCH | Method::DELETE
         );
         let res = next.call(req).await?.map_into_boxed_body();
-        // Any successful write empties the cache, whatever path it came by (`//api/v1/...` included).
+        // Any successful write empties the cache, whatever path it came by (`//api/v1/...` included); first,
+        // replicas must reach the write before they serve this instance's reads again.
         if writes && res.status().is_success() {
+            if state.replicas.any() {
+                let position = crate::db::run(&state.pool, |conn| {
+                    crate::db::replicas::primary_position(conn)
+                        .map_err(|e| crate::db::DbError::Unavailable(e.to_string()))
+                })
+                .await;
+                match position {
+                    Ok(position) => state.replicas.advance(position),
+                    // The listener raises it when it hears the write's notification.
+                    Err(e) => log::warn!("replica watermark not raised after a write: {e}"),
+                }
+            }
             state.cache.invalidate();
         }
         return Ok(res);
@@ -278,6 +291,29 @@ pub async fn response_cache(
         HeaderValue::from_static("miss"),
     );
     Ok(ServiceResponse::new(req, response))
+}
+
+/// Marks an anonymous `GET` of the API as a public read, whose store calls may go to a read replica
+/// (`db::replicas`). Writes, token reads and operational endpoints stay on the primary.
+pub async fn read_routing(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let public = req.method() == Method::GET
+        && req.path().starts_with(super::API_PREFIX)
+        && !req.headers().contains_key(header::AUTHORIZATION);
+    let routed = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.replicas.any());
+    if public && routed {
+        crate::db::replicas::public_reads(next.call(req))
+            .await
+            .map(ServiceResponse::map_into_boxed_body)
+    } else {
+        next.call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body)
+    }
 }
 
 /// The optional per-address limit on public reads (`FOLIO_READ_RATE_LIMIT`).

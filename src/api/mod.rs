@@ -59,7 +59,8 @@ impl actix_web::FromRequest for Ctx {
     }
 }
 
-/// Runs store calls on the blocking pool; whatever error the closure returns comes back as a problem.
+/// Runs store calls on the blocking pool; whatever error the closure returns comes back as a problem. Within a
+/// public read (`middleware::read_routing`), they may run on a replica.
 pub async fn run<T, E, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut diesel::PgConnection) -> Result<T, E> + Send + 'static,
@@ -67,7 +68,21 @@ where
     E: Send + 'static,
     ApiError: From<E>,
 {
-    crate::db::run_into(&state.pool, f).await
+    run_routed(state, move |conn| f(conn).map_err(ApiError::from)).await
+}
+
+/// `crate::db::run` on the database the request may read from.
+async fn run_routed<T, E, F>(state: &AppState, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<crate::db::DbError> + Send + 'static,
+{
+    if state.replicas.any() && crate::db::replicas::in_public_read() {
+        crate::db::run_read(&state.pool, &state.replicas, f).await
+    } else {
+        crate::db::run(&state.pool, f).await
+    }
 }
 
 /// Runs store calls about one subject (`tag` at a slug, ...) on the blocking pool; an error becomes the problem
@@ -82,9 +97,7 @@ where
     T: Send + 'static,
     E: problem::About + From<crate::db::DbError> + Send + 'static,
 {
-    crate::db::run(&state.pool, f)
-        .await
-        .map_err(|e| e.about(subject))
+    run_routed(state, f).await.map_err(|e| e.about(subject))
 }
 
 /// Runs CPU-heavy work (Markdown rendering) on the blocking pool, off the HTTP workers.

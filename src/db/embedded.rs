@@ -84,6 +84,64 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// Starts (or finds running) a streaming replica of this cluster under `data_dir`, made on first use by
+    /// `pg_basebackup -R` over this cluster's socket and reached through a socket of its own: for tests and
+    /// local trials of read replicas (`DATABASE_REPLICA_URLS`). It is left running when the value is dropped.
+    pub fn start_replica(&self, data_dir: &Path) -> Result<Cluster, ClusterError> {
+        fs::create_dir_all(data_dir).map_err(|e| io_error(data_dir, e))?;
+        let data_dir = fs::canonicalize(data_dir).map_err(|e| io_error(data_dir, e))?;
+        let replica = Cluster {
+            bin_dir: self.bin_dir.clone(),
+            pgdata: data_dir.join("pg"),
+            run_as: self.run_as,
+            started_here: false,
+            stopped: false,
+        };
+        if !replica.pgdata.join("PG_VERSION").exists() {
+            fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o755))
+                .map_err(|e| io_error(&data_dir, e))?;
+            // pg_basebackup fills an empty directory the cluster's user owns.
+            let _ = fs::remove_dir_all(&replica.pgdata);
+            replica.make_pgdata()?;
+            let (pgdata, primary) = (
+                replica.pgdata.to_string_lossy().into_owned(),
+                self.pgdata.to_string_lossy().into_owned(),
+            );
+            replica
+                .command("pg_basebackup")
+                .args(["-D", &pgdata, "-R", "-X", "stream", "-c", "fast"])
+                .args(["-h", &primary, "-U", "postgres"])
+                .output()
+                .map_err(|e| io_error(&self.bin_dir.join("pg_basebackup"), e))
+                .and_then(|out| check("pg_basebackup", out))?;
+            // The primary's socket lock and log came along with its data directory.
+            for copied in [".s.PGSQL.5432.lock", "folio-postgres.log"] {
+                let _ = fs::remove_file(replica.pgdata.join(copied));
+            }
+            replica.append_conf(&format!(
+                "\n# A replica of {primary}\nunix_socket_directories = '{}'\n",
+                pgdata.replace('\'', "''")
+            ))?;
+        }
+        if !replica.is_running() {
+            replica.run_pg_ctl(
+                &["start", "-w", "-t", "60", "-l"],
+                Some(&replica.log_file()),
+            )?;
+        }
+        Ok(replica)
+    }
+
+    /// Stops the cluster at once (`pg_ctl stop -m immediate`), whoever started it: for fault tests.
+    pub fn kill(&self) -> Result<(), ClusterError> {
+        self.run_pg_ctl(&["stop", "-w", "-m", "immediate"], None)
+    }
+
+    /// Starts the cluster again after `kill`.
+    pub fn start_again(&self) -> Result<(), ClusterError> {
+        self.run_pg_ctl(&["start", "-w", "-t", "60", "-l"], Some(&self.log_file()))
+    }
+
     /// The URL of Folio's database in this cluster (libpq: an absolute `host` is a socket directory).
     pub fn database_url(&self) -> String {
         self.url_for(DATABASE_NAME)
@@ -123,13 +181,7 @@ impl Cluster {
         // The cluster's user must be able to reach the directory that holds it.
         fs::set_permissions(data_dir, fs::Permissions::from_mode(0o755))
             .map_err(|e| io_error(data_dir, e))?;
-        fs::create_dir_all(&self.pgdata).map_err(|e| io_error(&self.pgdata, e))?;
-        fs::set_permissions(&self.pgdata, fs::Permissions::from_mode(0o700))
-            .map_err(|e| io_error(&self.pgdata, e))?;
-        if let Some((uid, gid)) = self.run_as {
-            std::os::unix::fs::chown(&self.pgdata, Some(uid), Some(gid))
-                .map_err(|e| io_error(&self.pgdata, e))?;
-        }
+        self.make_pgdata()?;
         let pgdata = self.pgdata.to_string_lossy().into_owned();
         self.command("initdb")
             .args([
@@ -145,13 +197,29 @@ impl Cluster {
             .map_err(|e| io_error(&self.bin_dir.join("initdb"), e))
             .and_then(|out| check("initdb", out))?;
         // Only the socket in the data directory: no TCP port is taken, and no other user can connect.
-        let conf = format!(
+        self.append_conf(&format!(
             "\n# Folio's private cluster\nlisten_addresses = ''\nunix_socket_directories = '{}'\nunix_socket_permissions = 0700\n",
             pgdata.replace('\'', "''")
-        );
+        ))
+    }
+
+    /// An empty data directory only the cluster's user can enter.
+    fn make_pgdata(&self) -> Result<(), ClusterError> {
+        fs::create_dir_all(&self.pgdata).map_err(|e| io_error(&self.pgdata, e))?;
+        fs::set_permissions(&self.pgdata, fs::Permissions::from_mode(0o700))
+            .map_err(|e| io_error(&self.pgdata, e))?;
+        if let Some((uid, gid)) = self.run_as {
+            std::os::unix::fs::chown(&self.pgdata, Some(uid), Some(gid))
+                .map_err(|e| io_error(&self.pgdata, e))?;
+        }
+        Ok(())
+    }
+
+    /// Settings after the ones already in `postgresql.conf` (the last of a name wins).
+    fn append_conf(&self, conf: &str) -> Result<(), ClusterError> {
         let conf_path = self.pgdata.join("postgresql.conf");
         let mut existing = fs::read_to_string(&conf_path).map_err(|e| io_error(&conf_path, e))?;
-        existing.push_str(&conf);
+        existing.push_str(conf);
         fs::write(&conf_path, existing).map_err(|e| io_error(&conf_path, e))
     }
 
@@ -222,12 +290,18 @@ impl Drop for Cluster {
     }
 }
 
-/// PATH first, then Debian's versioned directories, newest version first.
+/// PATH first (followed to where its programs really are), then Debian's versioned directories, newest first.
 fn find_bin_dir() -> Option<PathBuf> {
     let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(path) = std::env::var_os("PATH") {
         if let Some(dir) = std::env::split_paths(&path).find(|d| has_tools(d)) {
-            return Some(dir);
+            // A link on PATH (`/usr/local/bin/initdb`) leads to the directory with the other programs
+            // (`pg_basebackup`).
+            return fs::canonicalize(dir.join("initdb"))
+                .ok()
+                .and_then(|initdb| initdb.parent().map(Path::to_path_buf))
+                .filter(|real| has_tools(real))
+                .or(Some(dir));
         }
     }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")

@@ -2,6 +2,7 @@
 //! and the private cluster Folio starts when it is given no database.
 
 pub mod embedded;
+pub mod replicas;
 pub mod schema;
 
 use std::time::Duration;
@@ -81,6 +82,26 @@ where
         let mut conn = pool
             .get()
             .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+        f(&mut conn)
+    })
+    .await
+    .unwrap_or_else(|_| Err(E::from(DbError::Cancelled)))
+}
+
+/// `run` for a public read: on a replica when one may serve it (see `replicas`), else on the primary.
+pub async fn run_read<T, E, F>(
+    primary: &Pool,
+    replicas: &std::sync::Arc<replicas::Replicas>,
+    f: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let (primary, replicas) = (primary.clone(), std::sync::Arc::clone(replicas));
+    actix_web::web::block(move || {
+        let mut conn = replicas.read_connection(&primary).map_err(E::from)?;
         f(&mut conn)
     })
     .await

@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod probe;
 mod proxies;
+mod replicas;
 mod schema;
 mod search;
 mod shutdown;
