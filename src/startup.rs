@@ -107,6 +107,7 @@ fn cors(origins: &str) -> Cors {
         ])
         .expose_headers([
             header::ETAG,
+            header::HeaderName::from_static(crate::domain::surrogate::PURGE_HEADER),
             header::LINK,
             header::LOCATION,
             header::LAST_MODIFIED,

@@ -1,5 +1,6 @@
 //! `/api/v1/changes`: the change feed, for apps that keep content offline and for incremental builds.
 
+use crate::domain::surrogate::{self, Keys};
 use actix_web::get;
 use actix_web::web::Query;
 use actix_web::HttpResponse;
@@ -96,7 +97,9 @@ pub async fn list_changes(
     let now = Utc::now();
     let from = since.unwrap_or(page.next);
     let at = |position: i64| listing::link(&req, &[("since", Some(position.to_string()))]);
-    Ok(HttpResponse::Ok().json(ChangeFeed {
+    let mut res = HttpResponse::Ok();
+    crate::api::surrogate::keyed(&mut res, &Keys::of([surrogate::CHANGES]));
+    Ok(res.json(ChangeFeed {
         data: page
             .changes
             .into_iter()

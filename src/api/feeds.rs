@@ -2,6 +2,7 @@
 //! whole site, one tag (`tag=`) or one author (`author=`), with absolute links built from the site's URL and
 //! permalink templates. Public reads like any other: cached, ETag/304, never a draft or a scheduled article.
 
+use crate::domain::surrogate::{self, Keys};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Query;
 use actix_web::{get, HttpResponse};
@@ -213,7 +214,15 @@ fn item(site: &SiteSettings, base: &str, r: articles::ArticleRecord) -> FeedItem
 /// A feed names its own URL, which comes from the request unless `FOLIO_PUBLIC_URL` is set: only then may the
 /// response cache (whose key holds no host) keep it.
 fn answer(cx: &Ctx, content_type: &'static str, body: String) -> HttpResponse {
-    let mut res = HttpResponse::Ok()
+    let keys = Keys::of([
+        surrogate::ARTICLES,
+        surrogate::TAGS,
+        surrogate::AUTHORS,
+        surrogate::SITE,
+    ]);
+    let mut res = HttpResponse::Ok();
+    super::surrogate::keyed(&mut res, &keys);
+    let mut res = res
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
         .body(body);
     if cx.state.config.public_url.is_none() {

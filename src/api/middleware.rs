@@ -123,6 +123,11 @@ pub async fn http_caching(
 
     let mut res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
+    // Surrogate keys are for shared caches, which keep only public reads.
+    let shared = conditional && !tokened && matches!(status.as_u16(), 200 | 301);
+    if !shared {
+        res.headers_mut().remove(crate::domain::surrogate::HEADER);
+    }
     if conditional && status == StatusCode::MOVED_PERMANENTLY {
         let policy = if tokened {
             HeaderValue::from_static("private, no-store")
@@ -174,7 +179,13 @@ pub async fn http_caching(
     let unchanged = none_match(&request_headers, &etag);
     if unchanged {
         let mut not_modified = HttpResponse::NotModified();
-        for name in [header::ETAG, header::LAST_MODIFIED, header::VARY] {
+        let surrogate_key = header::HeaderName::from_static(crate::domain::surrogate::HEADER);
+        for name in [
+            header::ETAG,
+            header::LAST_MODIFIED,
+            header::VARY,
+            surrogate_key,
+        ] {
             if let Some(v) = response.headers().get(&name) {
                 not_modified.insert_header((name, v.clone()));
             }
@@ -192,11 +203,12 @@ pub async fn http_caching(
 #[derive(Debug, Clone, Copy)]
 pub struct Uncached;
 
-const CACHED_HEADERS: [header::HeaderName; 4] = [
+const CACHED_HEADERS: [header::HeaderName; 5] = [
     header::CONTENT_TYPE,
     header::ETAG,
     header::LAST_MODIFIED,
     header::LINK,
+    header::HeaderName::from_static(crate::domain::surrogate::HEADER),
 ];
 const X_CACHE: &str = "x-cache";
 
@@ -215,7 +227,25 @@ pub async fn response_cache(
             *req.method(),
             Method::POST | Method::PUT | Method::PATCH | Method::DELETE
         );
-        let res = next.call(req).await?.map_into_boxed_body();
+        // Where the change log stood: the entries after it (once the write has committed) name what it purges.
+        // Without a database the write could not be made either: it is refused at once.
+        let before = if writes && api {
+            let latest = crate::db::run(&state.pool, |conn| {
+                crate::store::changes::latest(conn)
+                    .map_err(|e| crate::db::DbError::Unavailable(e.to_string()))
+            })
+            .await;
+            match latest {
+                Ok(position) => Some(position),
+                Err(e) => return Ok(req.into_response(ApiError::from(e).error_response())),
+            }
+        } else {
+            None
+        };
+        let mut res = next.call(req).await?.map_into_boxed_body();
+        if let (Some(before), true) = (before, res.status().is_success()) {
+            purge_keys(&state, before, &mut res).await;
+        }
         // Any successful write empties the cache, whatever path it came by (`//api/v1/...` included); first,
         // replicas must reach the write before they serve this instance's reads again.
         if writes && res.status().is_success() {
@@ -291,6 +321,39 @@ pub async fn response_cache(
         HeaderValue::from_static("miss"),
     );
     Ok(ServiceResponse::new(req, response))
+}
+
+/// Most change-log entries one write's `Purge-Keys` names; beyond, it says `*` (purge everything).
+const PURGE_ENTRIES: i64 = 200;
+
+/// Names in `Purge-Keys` the surrogate keys the write's public changes made stale: those of the entries logged
+/// after `before`. Entries of writes that committed meanwhile may be among them (more is purged, never less).
+async fn purge_keys(state: &AppState, before: i64, res: &mut ServiceResponse<BoxBody>) {
+    let found = crate::db::run(&state.pool, move |conn| {
+        crate::store::changes::public_since(conn, before, PURGE_ENTRIES)
+            .map_err(|e| crate::db::DbError::Unavailable(e.to_string()))
+    })
+    .await;
+    let value = match found {
+        Ok((_, true)) => "*".to_owned(),
+        Ok((entries, false)) => {
+            let mut keys = crate::domain::surrogate::Keys::default();
+            for (row, neighbours) in &entries {
+                keys.extend(crate::domain::surrogate::purged_by(&row.purge(neighbours)));
+            }
+            keys.header()
+        }
+        Err(e) => {
+            log::warn!("no Purge-Keys for a write: {e}");
+            return;
+        }
+    };
+    if let (false, Ok(value)) = (value.is_empty(), HeaderValue::from_str(&value)) {
+        res.headers_mut().insert(
+            header::HeaderName::from_static(crate::domain::surrogate::PURGE_HEADER),
+            value,
+        );
+    }
 }
 
 /// Marks an anonymous `GET` of the API as a public read, whose store calls may go to a read replica

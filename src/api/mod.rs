@@ -17,6 +17,7 @@ pub mod search;
 pub mod site;
 pub mod sitemaps;
 mod spec;
+pub mod surrogate;
 pub mod tags;
 pub mod tokens;
 pub mod views;

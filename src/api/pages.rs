@@ -1,6 +1,7 @@
 //! `/api/v1/pages`: standalone documents, written like articles (the same bodies, rules, preconditions and
 //! redirects, through the article handlers' helpers) and never listed with them.
 
+use crate::domain::surrogate::{self, Keys};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Payload, Query};
@@ -131,6 +132,12 @@ pub async fn list_pages(
     let now = Utc::now();
     let mut res = HttpResponse::Ok();
     listing::link_header(&mut res, &links);
+    let mut keys = Keys::of([surrogate::PAGES]);
+    counted
+        .rows
+        .iter()
+        .for_each(|r| keys.add(surrogate::page(r.id)));
+    super::surrogate::keyed(&mut res, &keys);
     Ok(res.json(PageListing {
         data: counted
             .rows
@@ -171,11 +178,17 @@ pub async fn get_page(Ctx { state, .. }: Ctx, caller: Caller, slug: Path<String>
     })
     .await?;
     match (found, renamed) {
-        (Some(record), _) => Ok(page_response(
-            HttpResponse::Ok(),
-            &PageView::from_record(record, Utc::now(), true),
-        )),
+        (Some(record), _) => {
+            let mut res = HttpResponse::Ok();
+            super::surrogate::keyed(&mut res, &Keys::of([surrogate::page(record.id)]));
+            Ok(page_response(
+                res,
+                &PageView::from_record(record, Utc::now(), true),
+            ))
+        }
+        // Stale once the former slug is taken by another page.
         (None, Some(current)) => Ok(HttpResponse::MovedPermanently()
+            .insert_header((surrogate::HEADER, surrogate::PAGES))
             .insert_header((
                 header::LOCATION,
                 format!("{}/pages/{current}", super::API_PREFIX),

@@ -1,6 +1,7 @@
 //! `/api/v1/search/suggest`: titles for a search box, as the reader types. Full search results are
 //! `/api/v1/articles?q=` (ranked, typo-tolerant, highlighted); see `store::articles::search`.
 
+use crate::domain::surrogate::{self, Keys};
 use actix_web::get;
 use actix_web::web::Query;
 use actix_web::HttpResponse;
@@ -82,7 +83,9 @@ pub async fn suggest(Ctx { state, .. }: Ctx, params: Query<SuggestParams>) -> An
         .to_owned();
     let limit = listing::integer("limit", params.limit.as_deref(), 1, 10, 5)?;
     let rows = crate::api::run(&state, move |conn| store::suggest(conn, &q, limit)).await?;
-    Ok(HttpResponse::Ok().json(SuggestionList {
+    let mut res = HttpResponse::Ok();
+    crate::api::surrogate::keyed(&mut res, &Keys::of([surrogate::ARTICLES]));
+    Ok(res.json(SuggestionList {
         data: rows.into_iter().map(SuggestionView::from).collect(),
     }))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/site`: the site's settings, public to read (and cached like every public read), written with
 //! `admin`.
 
+use crate::domain::surrogate::{self, Keys};
 use actix_web::web::Payload;
 use actix_web::{get, patch, put, HttpResponse};
 use serde_json::Value;
@@ -26,7 +27,9 @@ use crate::store::site as store;
 #[get("/site")]
 pub async fn get_site(Ctx { state, .. }: Ctx) -> Answer {
     let site = super::run(&state, store::get).await?;
-    Ok(HttpResponse::Ok().json(site.settings))
+    let mut res = HttpResponse::Ok();
+    super::surrogate::keyed(&mut res, &Keys::of([surrogate::SITE]));
+    Ok(res.json(site.settings))
 }
 
 /// Applies the rules to settings a client sent (every field, or the current ones with a patch merged in).

@@ -3,6 +3,7 @@
 //! (the protocol's limit; at most 200 + 120 + ~80 bytes per URL keeps a part far under its 50 MB). A sitemap is
 //! streamed as it is read, 5,000 rows per query, so memory stays flat whatever the size.
 
+use crate::domain::surrogate::{self, Keys};
 use std::collections::VecDeque;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -130,6 +131,18 @@ impl Walk {
     }
 }
 
+/// A sitemap lists every kind of public resource, with links made by the site's settings.
+fn everything() -> (&'static str, String) {
+    let keys = Keys::of([
+        surrogate::ARTICLES,
+        surrogate::PAGES,
+        surrogate::TAGS,
+        surrogate::AUTHORS,
+        surrogate::SITE,
+    ]);
+    (surrogate::HEADER, keys.header())
+}
+
 /// A streamed sitemap answer: not buffered by the response cache, its ETag decided before the first row is read
 /// (a 304 reads none).
 fn streamed(walk: Walk, etag: String) -> HttpResponse {
@@ -142,6 +155,7 @@ fn streamed(walk: Walk, etag: String) -> HttpResponse {
             HeaderValue::from_static("application/xml; charset=utf-8"),
         ))
         .insert_header((header::ETAG, etag))
+        .insert_header(everything())
         .streaming(body);
     res.extensions_mut().insert(Uncached);
     res
@@ -217,6 +231,7 @@ pub async fn get_sitemap(Ctx { req, state }: Ctx) -> Answer {
             HeaderValue::from_static("application/xml; charset=utf-8"),
         ))
         .insert_header((header::ETAG, etag))
+        .insert_header(everything())
         .body(out);
     res.extensions_mut().insert(Uncached);
     Ok(res)

@@ -11,6 +11,7 @@ pub mod scope;
 pub mod search;
 pub mod site;
 pub mod slug;
+pub mod surrogate;
 pub mod time;
 pub mod token;
 pub mod webhook;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
 use uuid::Uuid;
 
-use super::articles::{visible_cards, ArticleRecord};
+use super::articles::{neighbour_ids, visible_cards, ArticleRecord};
 use super::authors::{AuthorWrite, Authors};
 use super::pages::PageRecord;
 use super::resource::{Record, SlugTable};
@@ -37,6 +37,18 @@ impl ChangeRow {
         self.kind.split_once('.').map_or("", |(r, _)| r)
     }
 
+    /// What purging needs of the entry; `neighbours` are its article's (see `neighbours_of`).
+    pub fn purge<'a>(&'a self, neighbours: &'a [Uuid]) -> crate::domain::surrogate::Change<'a> {
+        crate::domain::surrogate::Change {
+            resource: self.resource(),
+            id: self.resource_id,
+            slug: &self.slug,
+            previous_slug: self.previous_slug.as_deref(),
+            public: self.public,
+            neighbours,
+        }
+    }
+
     /// Whether the entry says its resource left the reader's view (a tombstone): deleted, or unpublished.
     pub fn removes(&self) -> bool {
         self.kind.ends_with(".deleted") || self.kind.ends_with(".unpublished")
@@ -54,6 +66,8 @@ pub struct Change {
     pub page: Option<PageRecord>,
     /// The settings now, on a `site.updated` entry.
     pub site: Option<SiteSettings>,
+    /// On a public article entry whose article is public now: its neighbours in the public timeline.
+    pub neighbours: Vec<Uuid>,
 }
 
 /// A page of the feed.
@@ -169,6 +183,7 @@ pub fn with_resources(
         ids
     };
     let articles = visible_cards(conn, visibility, &wanted("article"))?;
+    let neighbours = neighbours_of(conn, &rows)?;
     // A reader without a token sees the tags and authors that public articles use, as in the listings.
     let shown = |count: i64| visibility != Visibility::Public || count > 0;
     let mut tags = Tags::by_ids(conn, &wanted("tag"))?;
@@ -205,10 +220,65 @@ pub fn with_resources(
                     .then(|| pages.iter().find(|p| p.id == id).cloned())
                     .flatten(),
                 site: pick("site").then(|| site.clone()).flatten(),
+                neighbours: neighbours
+                    .iter()
+                    .find(|(article, _)| row.public && *article == id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
                 row,
             }
         })
         .collect())
+}
+
+/// The neighbours of the articles of `rows`' public article entries, where the article is public now.
+fn neighbours_of(
+    conn: &mut PgConnection,
+    rows: &[ChangeRow],
+) -> QueryResult<Vec<(Uuid, Vec<Uuid>)>> {
+    let mut ids: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.public && r.resource() == "article" && !r.removes())
+        .map(|r| r.resource_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    neighbour_ids(conn, &ids)
+}
+
+/// An entry with the neighbours of its article (see `neighbours_of`).
+pub type WithNeighbours = (ChangeRow, Vec<Uuid>);
+
+/// The public entries after `since` (at most `limit`, oldest first), each with the neighbours of its article:
+/// what a write's `Purge-Keys` are made of. Also says whether more followed.
+pub fn public_since(
+    conn: &mut PgConnection,
+    since: i64,
+    limit: i64,
+) -> QueryResult<(Vec<WithNeighbours>, bool)> {
+    let mut rows: Vec<ChangeRow> = changes::table
+        .select(ChangeRow::as_select())
+        .filter(changes::position.gt(since))
+        .filter(changes::public.eq(true))
+        .order_by(changes::position.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let neighbours = neighbours_of(conn, &rows)?;
+    Ok((
+        rows.into_iter()
+            .map(|row| {
+                let n = neighbours
+                    .iter()
+                    .find(|(article, _)| *article == row.resource_id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                (row, n)
+            })
+            .collect(),
+        more,
+    ))
 }
 
 /// Logs "published" for the scheduled articles whose time has come (exactly once each, whoever calls it);

@@ -23,6 +23,7 @@ mod schema;
 mod search;
 mod shutdown;
 mod site;
+mod surrogate;
 mod tags;
 mod tokens;
 mod webhooks;

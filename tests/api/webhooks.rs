@@ -488,11 +488,27 @@ async fn every_event_is_delivered_signed_and_once_across_two_instances() {
     assert_eq!(published["data"]["type"], "article.published");
     assert_eq!(published["data"]["article"]["title"], "A 3");
     assert!(published["data"]["position"].as_i64().is_some());
+    // What a CDN must purge for it: the article, the collections that list it, the change feed.
+    let purge: Vec<&str> = published["data"]["purge_keys"]
+        .as_array()
+        .expect("purge_keys")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let a3 = format!("article:{}", published["data"]["id"].as_str().expect("id"));
+    for key in [a3.as_str(), "articles", "changes"] {
+        assert!(purge.contains(&key), "{key} in {purge:?}");
+    }
     let draft = bodies
         .iter()
         .find(|b| b["data"]["slug"] == "d")
         .expect("the draft's event");
     assert_eq!(draft["data"]["public"], false);
+    assert_eq!(
+        draft["data"]["purge_keys"],
+        json!([]),
+        "no shared cache saw a draft"
+    );
     assert_eq!(draft["data"]["article"]["status"], "draft");
 
     let log = deliveries(&app, &admin, &id, "limit=100").await;

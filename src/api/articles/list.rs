@@ -51,6 +51,7 @@ async fn respond_listing(
         .collect();
     let mut res = HttpResponse::Ok();
     listing::link_header(&mut res, &links);
+    crate::api::surrogate::keyed(&mut res, &crate::api::surrogate::of_articles(&data));
     let listing = ArticleListing {
         data,
         meta: Meta { pagination },

@@ -14,10 +14,12 @@ use crate::api::auth::Caller;
 use crate::api::listing;
 use crate::api::problem::ApiError;
 use crate::api::responses::{BadRequest, NotFound, TokenRead};
+use crate::api::surrogate;
 use crate::api::views::{sparse, ArticleList, ArticleView, NeighbourView};
 use crate::api::{Answer, Ctx};
 use crate::domain::article::{ReadStatus, Visibility};
 use crate::domain::scope::Scope;
+use crate::domain::surrogate::Keys;
 use crate::state::AppState;
 use crate::store::articles::{self as store, ArticleRecord};
 
@@ -92,7 +94,12 @@ pub async fn get_article(
     .await?;
     let Some(record) = found else {
         return match renamed {
+            // Stale once the former slug is taken by another article.
             Some(current) => Ok(HttpResponse::MovedPermanently()
+                .insert_header((
+                    crate::domain::surrogate::HEADER,
+                    crate::domain::surrogate::ARTICLES,
+                ))
                 .insert_header((
                     header::LOCATION,
                     format!("{}/articles/{current}", crate::api::API_PREFIX),
@@ -102,12 +109,16 @@ pub async fn get_article(
         };
     };
     let view = full_view(state, record).await?;
+    let mut keys = Keys::default();
+    surrogate::add_article(&mut keys, &view);
+    let mut res = HttpResponse::Ok();
+    surrogate::keyed(&mut res, &keys);
     match fields {
-        None => Ok(article_response(HttpResponse::Ok(), &view)),
+        None => Ok(article_response(res, &view)),
         // A sparse representation is its own: its ETag comes from its body (see `middleware::http_caching`).
         Some(names) => {
             let value = serde_json::to_value(&view).map_err(ApiError::internal)?;
-            Ok(HttpResponse::Ok().json(sparse(value, &names)))
+            Ok(res.json(sparse(value, &names)))
         }
     }
 }
@@ -156,10 +167,11 @@ pub async fn list_related_articles(
     .await?
     .ok_or_else(|| subject(&slug).not_found())?;
     let now = Utc::now();
-    Ok(HttpResponse::Ok().json(ArticleList {
-        data: rows
-            .into_iter()
-            .map(|r| ArticleView::from_record(r, now))
-            .collect(),
-    }))
+    let data: Vec<ArticleView> = rows
+        .into_iter()
+        .map(|r| ArticleView::from_record(r, now))
+        .collect();
+    let mut res = HttpResponse::Ok();
+    surrogate::keyed(&mut res, &surrogate::of_articles(&data));
+    Ok(res.json(ArticleList { data }))
 }

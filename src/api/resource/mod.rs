@@ -3,6 +3,7 @@
 //! URL's, unknown fields refused, merge patches applied inside one store transaction). A resource states its own
 //! fields and rules by implementing `Resource`; its handlers stay thin and documented on their own.
 
+use crate::domain::surrogate::{self, Keys};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{HttpRequest, HttpResponse};
@@ -120,6 +121,12 @@ pub async fn list<R: Resource, L: Serialize>(
     );
     let mut res = HttpResponse::Ok();
     listing::link_header(&mut res, &links);
+    // Their article counts depend on the public articles.
+    let mut keys = Keys::of([R::COLLECTION, surrogate::ARTICLES]);
+    for row in &counted.rows {
+        keys.add(format!("{}:{}", R::KIND, R::slug(&row.content)));
+    }
+    super::surrogate::keyed(&mut res, &keys);
     let data = counted.rows.into_iter().map(R::View::from).collect();
     Ok(res.json(page(data, Meta { pagination }, links)))
 }
@@ -143,7 +150,15 @@ pub async fn get<R: Resource>(
     if record.article_count == 0 && !sees_unused::<R>(&caller) {
         return Err(subject::<R>(&slug).not_found());
     }
-    Ok(HttpResponse::Ok().json(R::View::from(record)))
+    let mut res = HttpResponse::Ok();
+    super::surrogate::keyed(
+        &mut res,
+        &Keys::of([
+            format!("{}:{slug}", R::KIND),
+            surrogate::ARTICLES.to_owned(),
+        ]),
+    );
+    Ok(res.json(R::View::from(record)))
 }
 
 /// The write rules every resource shares, then its own: `map` holds the body's fields, `path` is the slug in a

@@ -52,6 +52,9 @@ impl From<AuthorLink> for AuthorRef {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "kafka-in-practice", "title": "Kafka in practice", "published_at": "2026-04-20T09:00:00Z"}))]
 pub struct NeighbourView {
+    /// For the response's `Surrogate-Key`, not shown.
+    #[serde(skip)]
+    pub id: Uuid,
     pub slug: String,
     pub title: String,
     #[serde(serialize_with = "rfc3339_opt")]
@@ -61,6 +64,7 @@ pub struct NeighbourView {
 impl From<Neighbour> for NeighbourView {
     fn from(n: Neighbour) -> Self {
         NeighbourView {
+            id: n.id,
             slug: n.slug,
             title: n.title,
             published_at: n.published_at,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{rfc3339, ArticleCard, ArticleView, AuthorView, PageView, TagView};
 use crate::domain::site::SiteSettings;
+use crate::domain::surrogate;
 use crate::store::changes::Change;
 
 /// One change: what happened to which resource, and the resource as it now is. An entry without its resource's
@@ -65,6 +66,11 @@ pub struct ChangeView {
     /// On `site.updated`: the settings now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<SiteSettings>,
+    /// The `Surrogate-Key`s of the public responses this change made stale, for a CDN to purge (empty when no
+    /// reader without a token saw the change). An article's include its neighbours' as they are when this entry
+    /// is read.
+    #[schema(example = json!(["article:0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00", "articles", "changes"]))]
+    pub purge_keys: Vec<String>,
 }
 
 /// The type of a change.
@@ -157,7 +163,9 @@ impl ChangeView {
             "site" => ResourceKind::Site,
             _ => return None,
         };
+        let purge_keys = surrogate::purged_by(&row.purge(&change.neighbours)).to_vec();
         Some(ChangeView {
+            purge_keys,
             position: row.position,
             kind,
             at: row.at,

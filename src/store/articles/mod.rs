@@ -19,7 +19,7 @@ mod write;
 pub use bulk::{load_corpus, Corpus, CorpusArticle};
 pub use highlight::{suggest, Highlight, Suggestion};
 pub use listing::{list, visible_cards, Filters, Include, ListQuery, Page, Sort, Window};
-pub use read::{get, id_of, neighbours, next_publication_secs, related, renamed_to};
+pub use read::{get, id_of, neighbour_ids, neighbours, next_publication_secs, related, renamed_to};
 pub use row::{ArticleHead, ArticleRecord, AuthorLink, Neighbour, TagLink};
 pub use search::{BODY_CANDIDATES, HEAD_CANDIDATES};
 pub use totals::{Total, COUNT_CAP};

@@ -102,7 +102,12 @@ pub fn neighbours(
     let base = || {
         visible(
             articles::table
-                .select((articles::slug, articles::title, articles::published_at))
+                .select((
+                    articles::id,
+                    articles::slug,
+                    articles::title,
+                    articles::published_at,
+                ))
                 .into_boxed(),
             Visibility::Public,
         )
@@ -125,6 +130,28 @@ pub fn neighbours(
         .first::<Neighbour>(conn)
         .optional()?;
     Ok((newer, older))
+}
+
+/// For each of `ids` that is public now, its neighbours' ids in the public timeline (whose pages show it).
+pub fn neighbour_ids(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Vec<Uuid>)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let public: Vec<(Uuid, Option<DateTime<Utc>>)> = visible(
+        articles::table
+            .select((articles::id, articles::published_at))
+            .filter(articles::id.eq_any(ids))
+            .into_boxed(),
+        Visibility::Public,
+    )
+    .load(conn)?;
+    public
+        .into_iter()
+        .map(|(id, at)| {
+            let (newer, older) = neighbours(conn, id, at)?;
+            Ok((id, newer.into_iter().chain(older).map(|n| n.id).collect()))
+        })
+        .collect()
 }
 
 /// How many of each shared tag's newest public articles `related` considers.

@@ -122,6 +122,7 @@ impl ArticleRecord {
 /// A neighbour in the public timeline.
 #[derive(Debug, Clone, Queryable)]
 pub struct Neighbour {
+    pub id: Uuid,
     pub slug: String,
     pub title: String,
     pub published_at: Option<DateTime<Utc>>,

@@ -1,0 +1,40 @@
+//! `Surrogate-Key` on public responses and `Purge-Keys` on writes: what each names is `domain::surrogate`'s rule.
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::HttpResponseBuilder;
+
+use super::views::ArticleView;
+use crate::domain::surrogate::{self, Keys};
+
+/// Names `keys` in the response's `Surrogate-Key`.
+pub fn keyed(res: &mut HttpResponseBuilder, keys: &Keys) {
+    if let Ok(value) = HeaderValue::from_str(&keys.header()) {
+        res.insert_header((HeaderName::from_static(surrogate::HEADER), value));
+    }
+}
+
+/// The keys of an article as shown: the article, its tags and authors (by name), and its neighbours (by title).
+pub fn add_article(keys: &mut Keys, view: &ArticleView) {
+    if view.newer.is_some() || view.older.is_some() {
+        keys.add(surrogate::neighbours(view.id));
+    }
+    keys.add(surrogate::article(view.id));
+    for tag in &view.tags {
+        keys.add(surrogate::tag(&tag.slug));
+    }
+    for author in &view.authors {
+        keys.add(surrogate::author(&author.slug));
+    }
+    for neighbour in [&view.newer, &view.older].into_iter().flatten().flatten() {
+        keys.add(surrogate::article(neighbour.id));
+    }
+}
+
+/// The keys of a list of articles: which public articles there are, and each one shown.
+pub fn of_articles(views: &[ArticleView]) -> Keys {
+    let mut keys = Keys::of([surrogate::ARTICLES]);
+    for view in views {
+        add_article(&mut keys, view);
+    }
+    keys
+}
