@@ -655,7 +655,9 @@ export interface paths {
         };
         /**
          * Readiness: the database answers and no migration is pending.
-         * @description For a load balancer's readiness check: a `503` means this instance should get no traffic yet.
+         * @description For a load balancer's readiness check: a `503` means this instance should get no traffic yet. With read
+         *     replicas, the body also tells how each is doing; a replica that is down or lagging does not make the
+         *     instance unready (the primary serves its reads).
          */
         get: operations["readyz"];
         put?: never;
@@ -1480,6 +1482,17 @@ export interface components {
             author?: components["schemas"]["AuthorView"] | null;
             page?: components["schemas"]["PageView"] | null;
             site?: components["schemas"]["SiteSettings"] | null;
+            /**
+             * @description The `Surrogate-Key`s of the public responses this change made stale, for a CDN to purge (empty when no
+             *     reader without a token saw the change). An article's include its neighbours' as they are when this entry
+             *     is read.
+             * @example [
+             *       "article:0b9f3c5e-8d1a-4c1e-9a51-0d3c2b1a7f00",
+             *       "articles",
+             *       "changes"
+             *     ]
+             */
+            purge_keys: string[];
         };
         /**
          * @example {
@@ -2029,6 +2042,54 @@ export interface components {
             detail: string;
             /** @description For `/problems/validation`: each invalid field. */
             errors?: components["schemas"]["FieldError"][] | null;
+        };
+        /**
+         * @description Readiness, and with read replicas configured, how each is doing.
+         * @example {
+         *       "primary_reads": 311,
+         *       "replicas": [
+         *         {
+         *           "lag_ms": 12,
+         *           "name": "replica 1",
+         *           "reads": 18234,
+         *           "state": "healthy"
+         *         }
+         *       ],
+         *       "status": "ready"
+         *     }
+         */
+        Readiness: {
+            /** @description `ready`. */
+            status: string;
+            /** @description The read replicas (`DATABASE_REPLICA_URLS`), in their configured order; absent without any. */
+            replicas?: components["schemas"]["ReplicaHealth"][] | null;
+            /**
+             * Format: int64
+             * @description Public reads the primary served because no replica could (absent without replicas).
+             */
+            primary_reads?: number | null;
+        };
+        /** @description One read replica as this instance's last check (every 100 ms) found it. */
+        ReplicaHealth: {
+            /** @description `replica N`, its place in `DATABASE_REPLICA_URLS` (the URL itself is not shown). */
+            name: string;
+            /**
+             * @description `healthy` (serving reads), `lagging` (behind by more than `FOLIO_REPLICA_MAX_LAG_MS`), `down` (no
+             *     answer, from it or from the primary it is measured against), `not_replica` (not in recovery), `unknown`
+             *     (not checked yet).
+             * @example healthy
+             */
+            state: string;
+            /**
+             * Format: int64
+             * @description How far behind the primary it is, to the check's resolution; absent when it could not be measured.
+             */
+            lag_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Public reads it has served since this instance started.
+             */
+            reads: number;
         };
         /**
          * @description The kind of resource a change is about.
@@ -5071,7 +5132,7 @@ export interface operations {
                      *       "status": "ready"
                      *     }
                      */
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             304: components["responses"]["NotModified"];
