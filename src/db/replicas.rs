@@ -107,6 +107,7 @@ pub struct ReplicaStatus {
 
 struct Member {
     name: String,
+    url: String,
     pool: Pool,
     state: std::sync::atomic::AtomicU8,
     /// The last replay position seen (WAL bytes from 0/0).
@@ -165,6 +166,7 @@ impl Replicas {
             .enumerate()
             .map(|(i, url)| Member {
                 name: format!("replica {}", i + 1),
+                url: url.clone(),
                 pool: super::build_pool(url, pool_size, statement_timeout_ms),
                 state: std::sync::atomic::AtomicU8::new(ReplicaState::Unknown.code()),
                 replayed: AtomicU64::new(0),
@@ -282,14 +284,23 @@ impl Replicas {
 
     fn monitor_loop(&self, primary_url: &str) {
         let mut primary: Option<PgConnection> = None;
+        // A connection of its own to each replica, so that checking a replica that is down neither waits for nor
+        // disturbs the pool the reads use.
+        let mut checking: Vec<Option<PgConnection>> = self.members.iter().map(|_| None).collect();
         let mut samples = Samples::default();
         while !self.stop.load(Ordering::Acquire) {
-            self.check(primary_url, &mut primary, &mut samples);
+            self.check(primary_url, &mut primary, &mut checking, &mut samples);
             std::thread::sleep(CHECK);
         }
     }
 
-    fn check(&self, primary_url: &str, primary: &mut Option<PgConnection>, samples: &mut Samples) {
+    fn check(
+        &self,
+        primary_url: &str,
+        primary: &mut Option<PgConnection>,
+        checking: &mut [Option<PgConnection>],
+        samples: &mut Samples,
+    ) {
         let now = Instant::now();
         let position = match primary {
             Some(conn) => primary_position(conn).ok(),
@@ -309,12 +320,19 @@ impl Replicas {
             return;
         };
         samples.push(now, position, self.max_lag);
-        for member in &self.members {
-            let answer = member
-                .pool
-                .get_timeout(Duration::from_millis(500))
-                .ok()
-                .and_then(|mut conn| recovery(&mut conn).ok());
+        for (member, conn) in self.members.iter().zip(checking.iter_mut()) {
+            let answer = conn
+                .as_mut()
+                .and_then(|c| recovery(c).ok())
+                .or_else(|| {
+                    let mut fresh = PgConnection::establish(&member.url).ok()?;
+                    let answer = recovery(&mut fresh).ok()?;
+                    *conn = Some(fresh);
+                    Some(answer)
+                });
+            if answer.is_none() {
+                *conn = None;
+            }
             match answer {
                 None => member.set(ReplicaState::Down, None),
                 Some((false, _)) | Some((true, None)) => member.set(ReplicaState::NotReplica, None),
