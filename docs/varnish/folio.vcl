@@ -1,10 +1,15 @@
 vcl 4.1;
 
-# Varnish in front of Folio, purging by surrogate key (vmod xkey, Debian's varnish-modules). Public responses are
-# kept a day, since every change purges exactly what it made stale:
+# Varnish in front of Folio, purging by surrogate key (vmod xkey, Debian's varnish-modules): a change shows at
+# once, not when Folio's `max-age` runs out.
 # - a write that passes through Varnish purges the keys of its own `Purge-Keys` answer;
 # - anyone else (a webhook receiver, a CI script that wrote to Folio directly) sends
 #   `PURGE /` with `xkey-purge: <the keys>` from an address in `purgers`.
+# Objects live as long as Folio's `max-age` says (FOLIO_CACHE_MAX_AGE, 60 s). A fetch that was in flight when the
+# write committed, or that reached an instance which had not yet heard of it (a few ms), can store the old version
+# after the write's purge; `max-age` bounds that. To keep objects longer (a day, below), also run a webhook
+# receiver that PURGEs each entry's `purge_keys`: it arrives after those few ms, and it is the only purge of a
+# scheduled article going live, which no write announces.
 # tests/cdn/run.py runs this file as is against a real Folio. The backend address is the only line to change.
 
 import xkey;
@@ -38,11 +43,11 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
-    # What Folio marks for shared caches is kept a day: purges keep it fresh. The rest keeps Folio's own rules.
+    # What Folio marks for shared caches is indexed by its keys. With the webhook purge running, uncomment the
+    # day: purges keep it fresh.
     if (beresp.http.Surrogate-Key) {
         set beresp.http.xkey = beresp.http.Surrogate-Key;
-        set beresp.ttl = 1d;
-        set beresp.grace = 1h;
+        # set beresp.ttl = 1d;
     }
 }
 
@@ -61,5 +66,5 @@ sub vcl_deliver {
         set resp.http.X-CDN = "miss";
     }
     unset resp.http.xkey;
-    # Browsers and further caches get Folio's own Cache-Control (a minute), not the day kept here.
+    # Browsers and further caches get Folio's own Cache-Control.
 }

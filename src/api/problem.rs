@@ -395,6 +395,14 @@ impl From<diesel::result::Error> for ApiError {
                     "The database connection was lost; try again shortly.".to_owned(),
                 )
             }
+            // A read replica cancels a query that conflicts with what it replays (reported as a serialization
+            // failure), and refuses writes; a write that kept losing serialization retries ends here too. Each
+            // is worth trying again, perhaps on another instance.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)
+            | Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+                log::warn!("database refused for now: {e}");
+                ApiError::Unavailable("The database could not answer now; try again.".to_owned())
+            }
             // A search PostgreSQL's parser cannot hold; `domain::search` keeps this from happening.
             Error::DatabaseError(_, ref info)
                 if info.message().contains("tsquery stack too small") =>

@@ -43,9 +43,12 @@ fn parse_key(text: &str) -> Option<Key> {
 /// The site's settings and URL, or 409 while the URL is not set; and the ETag of every sitemap now: the change
 /// log's latest position (every change of what a sitemap lists, and every go-live, is logged there) and the
 /// number of URLs per part (instances with different settings cut different parts).
+///
+/// On the primary, never a replica: it logs the go-lives that are due (a write), and the batches it streams are
+/// read after the request's handler has returned, from the primary, so their ETag must come from there too.
 async fn prepare(state: &AppState) -> Result<(SiteSettings, String, String), ApiError> {
     let per_part = state.config.sitemap_urls;
-    super::run(state, move |conn| -> Result<_, ApiError> {
+    crate::db::run_into(&state.pool, move |conn| -> Result<_, ApiError> {
         let site = crate::store::site::get(conn)?.settings;
         let base = site.url.clone().ok_or(ApiError::SiteUrlUnset)?;
         crate::store::changes::publish_due(conn)?;

@@ -30,11 +30,17 @@ pub fn add_article(keys: &mut Keys, view: &ArticleView) {
     }
 }
 
-/// The keys of a list of articles: which public articles there are, and each one shown.
+/// The keys of a list of articles: which public articles there are (every public article change purges it, so
+/// each article's own key would add nothing), and the tags and authors whose names it shows.
 pub fn of_articles(views: &[ArticleView]) -> Keys {
     let mut keys = Keys::of([surrogate::ARTICLES]);
     for view in views {
-        add_article(&mut keys, view);
+        view.tags
+            .iter()
+            .for_each(|t| keys.add(surrogate::tag(&t.slug)));
+        view.authors
+            .iter()
+            .for_each(|a| keys.add(surrogate::author(&a.slug)));
     }
     keys
 }

@@ -35,6 +35,10 @@ use super::{Conn, DbError, Pool};
 const CHECK: Duration = Duration::from_millis(100);
 /// How long a read waits for a replica's connection before it tries the next database.
 const REPLICA_WAIT: Duration = Duration::from_millis(250);
+/// A verdict older than this (the monitor is stuck, say on a host that stopped answering) is no verdict.
+const VERDICT_LIFE: Duration = Duration::from_secs(1);
+/// How long the monitor waits for a connection to the primary or a replica.
+const CONNECT_TIMEOUT_SECS: u32 = 2;
 
 tokio::task_local! {
     static PUBLIC_READ: ();
@@ -115,6 +119,8 @@ struct Member {
     /// `u64::MAX` when unknown.
     lag_ms: AtomicU64,
     reads: AtomicU64,
+    /// When the last check ended, in milliseconds since the monitor's start.
+    checked_ms: AtomicU64,
 }
 
 impl Member {
@@ -151,6 +157,7 @@ pub struct Replicas {
     listening: AtomicBool,
     primary_reads: AtomicU64,
     stop: AtomicBool,
+    born: Instant,
 }
 
 impl Replicas {
@@ -172,6 +179,7 @@ impl Replicas {
                 replayed: AtomicU64::new(0),
                 lag_ms: AtomicU64::new(u64::MAX),
                 reads: AtomicU64::new(0),
+                checked_ms: AtomicU64::new(0),
             })
             .collect();
         Arc::new(Replicas {
@@ -182,6 +190,7 @@ impl Replicas {
             listening: AtomicBool::new(false),
             primary_reads: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            born: Instant::now(),
         })
     }
 
@@ -222,7 +231,10 @@ impl Replicas {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
             let member = &self.members[(start + i) % n];
-            if member.state() != ReplicaState::Healthy {
+            let age = self
+                .millis()
+                .saturating_sub(member.checked_ms.load(Ordering::Acquire));
+            if member.state() != ReplicaState::Healthy || age > VERDICT_LIFE.as_millis() as u64 {
                 continue;
             }
             let Ok(mut conn) = member.pool.get_timeout(REPLICA_WAIT) else {
@@ -243,6 +255,10 @@ impl Replicas {
             return Some(conn);
         }
         None
+    }
+
+    fn millis(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Each replica's state, for `/readyz`; and the reads the primary served instead.
@@ -283,13 +299,18 @@ impl Replicas {
     }
 
     fn monitor_loop(&self, primary_url: &str) {
+        let primary_url = with_connect_timeout(primary_url);
         let mut primary: Option<PgConnection> = None;
         // A connection of its own to each replica, so that checking a replica that is down neither waits for nor
         // disturbs the pool the reads use.
         let mut checking: Vec<Option<PgConnection>> = self.members.iter().map(|_| None).collect();
         let mut samples = Samples::default();
         while !self.stop.load(Ordering::Acquire) {
-            self.check(primary_url, &mut primary, &mut checking, &mut samples);
+            self.check(&primary_url, &mut primary, &mut checking, &mut samples);
+            let now = self.millis();
+            for member in &self.members {
+                member.checked_ms.store(now, Ordering::Release);
+            }
             std::thread::sleep(CHECK);
         }
     }
@@ -321,15 +342,12 @@ impl Replicas {
         };
         samples.push(now, position, self.max_lag);
         for (member, conn) in self.members.iter().zip(checking.iter_mut()) {
-            let answer = conn
-                .as_mut()
-                .and_then(|c| recovery(c).ok())
-                .or_else(|| {
-                    let mut fresh = PgConnection::establish(&member.url).ok()?;
-                    let answer = recovery(&mut fresh).ok()?;
-                    *conn = Some(fresh);
-                    Some(answer)
-                });
+            let answer = conn.as_mut().and_then(|c| recovery(c).ok()).or_else(|| {
+                let mut fresh = PgConnection::establish(&with_connect_timeout(&member.url)).ok()?;
+                let answer = recovery(&mut fresh).ok()?;
+                *conn = Some(fresh);
+                Some(answer)
+            });
             if answer.is_none() {
                 *conn = None;
             }
@@ -387,11 +405,25 @@ impl Samples {
     }
 }
 
-/// The primary's current WAL write position, in bytes from 0/0: after a transaction's commit returns (and so
-/// after its `NOTIFY` is delivered), at or past the end of its commit record.
+/// `url` (a URL or a `key=value` string) with a bound on how long connecting may take.
+fn with_connect_timeout(url: &str) -> String {
+    let timeout = format!("connect_timeout={CONNECT_TIMEOUT_SECS}");
+    if url.contains("connect_timeout") {
+        url.to_owned()
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}{timeout}")
+    } else {
+        format!("{url} {timeout}")
+    }
+}
+
+/// The primary's current WAL insert position, in bytes from 0/0: once a transaction has committed (and so once
+/// its `NOTIFY` is delivered), at or past the end of its commit record, even with `synchronous_commit = off`
+/// (where the write position may still be behind it).
 pub fn primary_position(conn: &mut PgConnection) -> QueryResult<u64> {
     let position: i64 = diesel::select(diesel::dsl::sql::<BigInt>(
-        "(pg_current_wal_lsn() - '0/0')::bigint",
+        "(pg_current_wal_insert_lsn() - '0/0')::bigint",
     ))
     .get_result(conn)?;
     Ok(u64::try_from(position).unwrap_or(0))
@@ -438,6 +470,22 @@ mod tests {
         // Old samples go once they are older than the bound needs.
         samples.push(t0 + Duration::from_millis(2000), 400, max);
         assert_eq!(samples.0.len(), 1);
+    }
+
+    #[test]
+    fn connecting_is_bounded_in_both_spellings() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres:///db?host=/tmp"),
+            "postgres:///db?host=/tmp&connect_timeout=2"
+        );
+        assert_eq!(
+            with_connect_timeout("host=h dbname=db"),
+            "host=h dbname=db connect_timeout=2"
+        );
     }
 
     #[test]

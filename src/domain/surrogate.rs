@@ -47,11 +47,16 @@ pub fn page(id: Uuid) -> String {
 }
 
 pub fn tag(slug: &str) -> String {
-    format!("tag:{slug}")
+    named("tag", slug)
 }
 
 pub fn author(slug: &str) -> String {
-    format!("author:{slug}")
+    named("author", slug)
+}
+
+/// The key of a resource named by its slug: a `tag` or an `author`.
+pub fn named(kind: &str, slug: &str) -> String {
+    format!("{kind}:{slug}")
 }
 
 /// A set of keys, written sorted and once each.

@@ -430,3 +430,45 @@ async fn an_invalidation_is_never_refilled_from_a_replica_that_has_not_replayed_
     let (_, replica_after, _) = routing(&reader).await;
     assert!(replica_after > replica_before, "caught up, it serves again");
 }
+
+#[actix_web::test]
+async fn a_sitemap_logs_a_due_go_live_on_the_primary() {
+    let _one = exclusive();
+    let db = Database::create();
+    // No dispatcher: the sitemap itself logs the scheduled article's go-live (a write, which a replica refuses).
+    let app = db
+        .app(|c| {
+            c.cache_bytes = 0;
+            c.dispatch = false;
+        })
+        .await;
+    let w = app.token(&["content:write", "admin"]);
+    let site = app
+        .send_json(
+            bearer(app.request(Method::PATCH, "/api/v1/site"), &w),
+            &json!({"url": "https://notes.example.com"}),
+        )
+        .await;
+    assert_eq!(site.status, 200);
+    let soon = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let scheduled = app
+        .put_article(
+            &w,
+            "soon",
+            &json!({"title": "Soon", "body_markdown": "x", "status": "published", "published_at": soon}),
+        )
+        .await;
+    assert_eq!(scheduled.status, 201);
+    until_state(&app, "healthy").await;
+    db.until_replayed();
+    actix_web::rt::time::sleep(Duration::from_millis(1700)).await;
+    let sitemap = app.get("/api/v1/sitemap.xml").await;
+    assert_eq!(sitemap.status, 200, "{}", sitemap.text());
+    assert!(sitemap.text().contains("/soon"), "{}", sitemap.text());
+    let logged: i64 = diesel::select(diesel::dsl::sql::<BigInt>(
+        "(SELECT count(*) FROM changes WHERE type = 'article.published' AND slug = 'soon')",
+    ))
+    .get_result(&mut PgConnection::establish(&db.primary).expect("connect"))
+    .expect("count");
+    assert_eq!(logged, 1, "the go-live was logged once, on the primary");
+}

@@ -124,7 +124,7 @@ pub async fn list<R: Resource, L: Serialize>(
     // Their article counts depend on the public articles.
     let mut keys = Keys::of([R::COLLECTION, surrogate::ARTICLES]);
     for row in &counted.rows {
-        keys.add(format!("{}:{}", R::KIND, R::slug(&row.content)));
+        keys.add(surrogate::named(R::KIND, R::slug(&row.content)));
     }
     super::surrogate::keyed(&mut res, &keys);
     let data = counted.rows.into_iter().map(R::View::from).collect();
@@ -154,7 +154,7 @@ pub async fn get<R: Resource>(
     super::surrogate::keyed(
         &mut res,
         &Keys::of([
-            format!("{}:{slug}", R::KIND),
+            surrogate::named(R::KIND, &slug),
             surrogate::ARTICLES.to_owned(),
         ]),
     );

@@ -132,26 +132,41 @@ pub fn neighbours(
     Ok((newer, older))
 }
 
-/// For each of `ids` that is public now, its neighbours' ids in the public timeline (whose pages show it).
+/// For each of `ids` that is public now, its neighbours' ids in the public timeline (whose pages show it): the
+/// same order and visibility as `neighbours`, for all of them in one statement.
 pub fn neighbour_ids(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Vec<Uuid>)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+        newer: Option<Uuid>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+        older: Option<Uuid>,
+    }
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let public: Vec<(Uuid, Option<DateTime<Utc>>)> = visible(
-        articles::table
-            .select((articles::id, articles::published_at))
-            .filter(articles::id.eq_any(ids))
-            .into_boxed(),
-        Visibility::Public,
-    )
+    let (a, x) = (
+        visibility::predicate_of(Visibility::Public, "a"),
+        visibility::predicate_of(Visibility::Public, "x"),
+    );
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT a.id, n.id AS newer, o.id AS older FROM articles a \
+         LEFT JOIN LATERAL (SELECT x.id FROM articles x WHERE {x} \
+             AND (x.published_at, x.id) > (a.published_at, a.id) \
+             ORDER BY x.published_at, x.id LIMIT 1) n ON true \
+         LEFT JOIN LATERAL (SELECT x.id FROM articles x WHERE {x} \
+             AND (x.published_at, x.id) < (a.published_at, a.id) \
+             ORDER BY x.published_at DESC, x.id DESC LIMIT 1) o ON true \
+         WHERE a.id = ANY($1) AND {a}"
+    ))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
     .load(conn)?;
-    public
+    Ok(rows
         .into_iter()
-        .map(|(id, at)| {
-            let (newer, older) = neighbours(conn, id, at)?;
-            Ok((id, newer.into_iter().chain(older).map(|n| n.id).collect()))
-        })
-        .collect()
+        .map(|r| (r.id, r.newer.into_iter().chain(r.older).collect()))
+        .collect())
 }
 
 /// How many of each shared tag's newest public articles `related` considers.
