@@ -356,13 +356,21 @@ impl Replicas {
                 Some((false, _)) | Some((true, None)) => member.set(ReplicaState::NotReplica, None),
                 Some((true, Some(replayed))) => {
                     member.replayed.store(replayed, Ordering::Release);
-                    let lag = samples.lag(replayed, Instant::now());
+                    let now = Instant::now();
+                    let lag = samples.lag(replayed, now);
+                    let span = samples.span_ms(now);
                     let state = match lag {
                         Some(lag) if lag <= self.max_lag => ReplicaState::Healthy,
-                        _ => ReplicaState::Lagging,
+                        Some(_) => ReplicaState::Lagging,
+                        // Behind every sample: at least as far behind as the oldest, which right after the start
+                        // (or a reconnection) may be younger than the bound: not known yet.
+                        None if u128::from(span) > self.max_lag.as_millis() => {
+                            ReplicaState::Lagging
+                        }
+                        None => ReplicaState::Unknown,
                     };
                     let lag_ms = lag.map(|l| u64::try_from(l.as_millis()).unwrap_or(u64::MAX - 1));
-                    member.set(state, lag_ms.or(Some(samples.span_ms(Instant::now()))));
+                    member.set(state, lag_ms.or(Some(span)));
                 }
             }
         }

@@ -242,6 +242,8 @@ async fn public_reads_go_to_the_replica_and_token_reads_to_the_primary() {
             ["first"],
             "the replica has the article, not the draft"
         );
+        // What a CDN needs comes with a replica's answer as with the primary's.
+        assert_eq!(listing.header("surrogate-key"), Some("articles tag:rust"));
     }
     let (_, replica_after, primary_after) = routing(&app).await;
     assert_eq!(
@@ -274,9 +276,22 @@ async fn public_reads_go_to_the_replica_and_token_reads_to_the_primary() {
         "and are not public reads at all"
     );
 
-    // A write through this instance is read back at once, whatever the replica has replayed.
+    // A write through this instance is read back at once, whatever the replica has replayed, and names what a
+    // CDN must purge (read from the primary's change log).
     hold_replay(&db, true);
-    app.publish(&w, "second", "Second", &[], 0).await;
+    let second = app
+        .put_article(
+            &w,
+            "second",
+            &json!({"title": "Second", "body_markdown": "x", "status": "published"}),
+        )
+        .await;
+    assert_eq!(second.status, 201);
+    let purge = second.header("purge-keys").unwrap_or_default().to_owned();
+    let id = second.json()["id"].as_str().expect("id").to_owned();
+    for key in [format!("article:{id}"), "articles".to_owned()] {
+        assert!(purge.split(' ').any(|k| k == key), "{key} in {purge}");
+    }
     let listing = app.get("/api/v1/articles?per_page=5").await.json();
     assert_eq!(slugs(&listing), ["second", "first"], "read your own write");
     assert_eq!(
