@@ -171,8 +171,9 @@ class HAProxy:
         self.config = os.path.join(root, f"haproxy-{servers}.cfg")
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
-        self.proc = subprocess.Popen(["haproxy", "-W", "-db", "-f", self.config], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.log = os.path.join(root, f"haproxy-{servers}.log")
+        self.proc = subprocess.Popen(["haproxy", "-W", "-db", "-f", self.config],
+                                     stdout=open(self.log, "a"), stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
@@ -185,6 +186,11 @@ class HAProxy:
     def stop(self):
         self.proc.terminate()
         self.proc.wait()
+
+    def errors(self, limit=10):
+        """Log lines of requests that HAProxy answered with a 5xx status (after its retries)."""
+        with open(self.log) as f:
+            return [line.strip() for line in f if re.search(r" 5\d\d \d+ ", line)][:limit]
 
 
 class Tally:
@@ -471,6 +477,7 @@ def main():
             log(f"mixed load for {args.duration:.0f} s")
             result = proof(args, folio, primary, replica, instances, token)
         lb.stop()
+        result["load_balancer_errors"] = lb.errors()
         lb = None
         for i in instances:
             i.stop()
