@@ -11,8 +11,8 @@
 //! | `article:{id}` | the article, the listings, related lists and search results showing it, and its neighbours' pages (which show its title) | any public change of the article |
 //! | `neighbours:{id}` | the article's own page (its `newer` and `older`) | a public change of an article that is next to it after the change (published, edited or moved there) |
 //! | `articles` | every response whose membership or order depends on the public articles: listings, search, related, suggestions, tags' and authors' pages (their counts), feeds, sitemaps | any public article change |
-//! | `page:{id}`, `pages` | a page; the page listing and the sitemaps | any public page change |
-//! | `tag:{slug}`, `tags` | what shows the tag's name (its page, article cards); tag listings, feeds, sitemaps | a public change of the tag (both slugs on a rename) |
+//! | `page:{id}`, `pages` | a page; the page listing and the sitemaps (by the collection key alone) | any public page change |
+//! | `tag:{slug}`, `tags` | what shows the tag's name (its page, article cards); tag listings (by the collection key alone), feeds, sitemaps | a public change of the tag (both slugs on a rename) |
 //! | `author:{slug}`, `authors` | likewise for authors | likewise |
 //! | `site` | the settings, feeds, sitemaps | `site.updated` |
 //! | `changes` | the change feed | every public entry |

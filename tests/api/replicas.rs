@@ -96,12 +96,15 @@ impl Database {
         db
     }
 
-    /// Waits until the replica has replayed everything the primary has written so far.
+    /// Waits until the replica has replayed everything the primary has inserted into its WAL so far (the position
+    /// an instance's watermark is taken from).
     fn until_replayed(&self) {
         let mut primary = PgConnection::establish(&self.primary).expect("connect to the primary");
-        let target: String = diesel::select(diesel::dsl::sql::<Text>("pg_current_wal_lsn()::text"))
-            .get_result(&mut primary)
-            .expect("primary position");
+        let target: String = diesel::select(diesel::dsl::sql::<Text>(
+            "pg_current_wal_insert_lsn()::text",
+        ))
+        .get_result(&mut primary)
+        .expect("primary position");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let caught_up = PgConnection::establish(&self.replica)
