@@ -311,3 +311,29 @@ async fn a_write_purges_exactly_what_it_changed() {
         "an identical write changes nothing"
     );
 }
+
+#[actix_web::test]
+async fn an_article_alone_names_its_place_so_a_new_neighbour_purges_it() {
+    let app = TestApp::spawn().await;
+    let w = app.token(&["content:write"]);
+    let only = app.publish(&w, "only", "Only", &[], 2).await;
+    let page = keys(
+        app.get("/api/v1/articles/only")
+            .await
+            .header("surrogate-key"),
+    );
+    let place = format!("neighbours:{}", only["id"].as_str().expect("id"));
+    assert!(page.contains(&place), "{page:?}");
+    // Its first neighbour arrives: the page (showing `newer: null`) is purged.
+    let at = chrono::Utc::now() - chrono::Duration::days(1);
+    let res = app
+        .put_article(
+            &w,
+            "next",
+            &json!({"title": "Next", "body_markdown": "x", "status": "published", "published_at": at}),
+        )
+        .await;
+    assert_eq!(res.status, 201);
+    let purge = keys(res.header("purge-keys"));
+    assert!(purge.contains(&place), "{place} in {purge:?}");
+}
