@@ -244,7 +244,7 @@ pub async fn response_cache(
         };
         let mut res = next.call(req).await?.map_into_boxed_body();
         if let (Some(before), true) = (before, res.status().is_success()) {
-            purge_keys(&state, before, &mut res).await;
+            super::surrogate::purge_keys(&state, before, &mut res).await;
         }
         // Any successful write empties the cache, whatever path it came by (`//api/v1/...` included); first,
         // replicas must reach the write before they serve this instance's reads again.
@@ -321,39 +321,6 @@ pub async fn response_cache(
         HeaderValue::from_static("miss"),
     );
     Ok(ServiceResponse::new(req, response))
-}
-
-/// Most change-log entries one write's `Purge-Keys` names; beyond, it says `*` (purge everything).
-const PURGE_ENTRIES: i64 = 200;
-
-/// Names in `Purge-Keys` the surrogate keys the write's public changes made stale: those of the entries logged
-/// after `before`. Entries of writes that committed meanwhile may be among them (more is purged, never less).
-async fn purge_keys(state: &AppState, before: i64, res: &mut ServiceResponse<BoxBody>) {
-    let found = crate::db::run(&state.pool, move |conn| {
-        crate::store::changes::public_since(conn, before, PURGE_ENTRIES)
-            .map_err(|e| crate::db::DbError::Unavailable(e.to_string()))
-    })
-    .await;
-    let value = match found {
-        Ok((_, true)) => "*".to_owned(),
-        Ok((entries, false)) => {
-            let mut keys = crate::domain::surrogate::Keys::default();
-            for (row, neighbours) in &entries {
-                keys.extend(crate::domain::surrogate::purged_by(&row.purge(neighbours)));
-            }
-            keys.header()
-        }
-        Err(e) => {
-            log::warn!("no Purge-Keys for a write: {e}");
-            return;
-        }
-    };
-    if let (false, Ok(value)) = (value.is_empty(), HeaderValue::from_str(&value)) {
-        res.headers_mut().insert(
-            header::HeaderName::from_static(crate::domain::surrogate::PURGE_HEADER),
-            value,
-        );
-    }
 }
 
 /// Marks an anonymous `GET` of the API as a public read, whose store calls may go to a read replica

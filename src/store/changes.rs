@@ -2,6 +2,8 @@
 //! each write's own transaction, with positions that grow in commit order; here it is read, its scheduled
 //! announcements are made, and old entries are pruned.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
@@ -220,30 +222,39 @@ pub fn with_resources(
                     .then(|| pages.iter().find(|p| p.id == id).cloned())
                     .flatten(),
                 site: pick("site").then(|| site.clone()).flatten(),
-                neighbours: neighbours
-                    .iter()
-                    .find(|(article, _)| row.public && *article == id)
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default(),
+                neighbours: neighbours.of(&row),
                 row,
             }
         })
         .collect())
 }
 
-/// The neighbours of the articles of `rows`' public article entries, where the article is public now.
-fn neighbours_of(
-    conn: &mut PgConnection,
-    rows: &[ChangeRow],
-) -> QueryResult<Vec<(Uuid, Vec<Uuid>)>> {
+/// The timeline neighbours of the articles of public article entries (publications and edits), where the
+/// article is public now.
+struct Neighbours(HashMap<Uuid, Vec<Uuid>>);
+
+impl Neighbours {
+    fn wanted(row: &ChangeRow) -> bool {
+        row.public && row.resource() == "article" && !row.removes()
+    }
+
+    fn of(&self, row: &ChangeRow) -> Vec<Uuid> {
+        match Self::wanted(row) {
+            true => self.0.get(&row.resource_id).cloned().unwrap_or_default(),
+            false => Vec::new(),
+        }
+    }
+}
+
+fn neighbours_of(conn: &mut PgConnection, rows: &[ChangeRow]) -> QueryResult<Neighbours> {
     let mut ids: Vec<Uuid> = rows
         .iter()
-        .filter(|r| r.public && r.resource() == "article" && !r.removes())
+        .filter(|r| Neighbours::wanted(r))
         .map(|r| r.resource_id)
         .collect();
     ids.sort();
     ids.dedup();
-    neighbour_ids(conn, &ids)
+    Ok(Neighbours(neighbour_ids(conn, &ids)?.into_iter().collect()))
 }
 
 /// An entry with the neighbours of its article (see `neighbours_of`).
@@ -269,11 +280,7 @@ pub fn public_since(
     Ok((
         rows.into_iter()
             .map(|row| {
-                let n = neighbours
-                    .iter()
-                    .find(|(article, _)| *article == row.resource_id)
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default();
+                let n = neighbours.of(&row);
                 (row, n)
             })
             .collect(),
