@@ -162,6 +162,34 @@ pub struct Config {
     #[arg(long, env = "FOLIO_PUBLIC_URL", global = true, value_parser = public_url)]
     pub public_url: Option<String>,
 
+    /// Where uploaded files are kept: `local` (`{data dir}/media`), a directory, or `s3://bucket[/prefix]` (an
+    /// S3-compatible store shared by every instance; credentials, region and endpoint from the `AWS_*`
+    /// variables: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`).
+    #[arg(long, env = "FOLIO_MEDIA_STORE", default_value = "local", global = true)]
+    pub media_store: String,
+
+    /// Largest upload, in bytes (a larger one is refused with 413).
+    #[arg(long, env = "FOLIO_MEDIA_MAX_BYTES", default_value_t = 20 * 1024 * 1024, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=1024 * 1024 * 1024))]
+    pub media_max_bytes: u64,
+
+    /// Widest or tallest image accepted, in pixels, as its header declares it (checked before decoding).
+    #[arg(long, env = "FOLIO_MEDIA_MAX_DIMENSION", default_value_t = 12_000, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=65_535))]
+    pub media_max_dimension: u32,
+
+    /// Most pixels (width × height) of an image accepted, as its header declares it; decoding takes about four
+    /// bytes per pixel.
+    #[arg(long, env = "FOLIO_MEDIA_MAX_PIXELS", default_value_t = 50_000_000, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub media_max_pixels: u64,
+
+    /// Widths of the responsive variants made of each raster upload (those narrower than the image), comma
+    /// separated.
+    #[arg(long, env = "FOLIO_MEDIA_WIDTHS", default_value = "480,960,1600", global = true,
+          value_delimiter = ',', value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub media_widths: Vec<u32>,
+
     /// Log filter, in env_logger's syntax (`info`, `folio=debug,actix_web=info`, ...).
     #[arg(long = "log", env = "RUST_LOG", default_value = "info", global = true)]
     pub log_filter: String,

@@ -13,4 +13,5 @@ pub mod limits;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod store;

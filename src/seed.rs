@@ -338,6 +338,7 @@ pub async fn corpus(
             authors: Vec::new(),
             cover_image: None,
             seo: Default::default(),
+            media: Vec::new(),
         })
         .collect();
     let pool_size = bodies.len().max(1);

@@ -136,6 +136,8 @@ pub enum StartupError {
     Cluster(#[from] ClusterError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Media(#[from] crate::storage::StorageError),
     #[error("cannot connect to the database: {0}")]
     Connect(String),
     #[error("cannot listen on {0}: {1}")]
@@ -213,7 +215,9 @@ impl Application {
             .map_err(|e| StartupError::Bind(config.bind, e))?;
         let workers = config.workers.map(usize::from);
         let shutdown_timeout = config.shutdown_timeout;
-        let state = web::Data::new(AppState::new(pool, config));
+        let media = crate::storage::MediaStore::from_setting(&config.media_store, &config.data_dir)?;
+        log::info!("media files: {}", media.description);
+        let state = web::Data::new(AppState::new(pool, config, media));
         let spec = web::Data::new(Spec::new(&api::openapi()));
         state
             .cache

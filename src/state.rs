@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::replicas::Replicas;
 use crate::db::Pool;
 use crate::limits::Limits;
+use crate::storage::MediaStore;
 use crate::store;
 
 pub struct AppState {
@@ -17,6 +18,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limits: Limits,
     pub cache: Arc<ResponseCache>,
+    /// Where uploaded files are kept.
+    pub media: MediaStore,
+    /// The limits and variant widths of uploads, from the settings.
+    pub media_limits: crate::domain::media::Limits,
     /// Where the sitemap index's parts start, for the ETag (the change log's position) they were found at: at a
     /// million articles finding them takes a pass over the timeline, so it is done once per change.
     pub sitemap_starts: Mutex<Option<(String, store::sitemap::Starts)>>,
@@ -26,7 +31,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: Pool, config: Config) -> Self {
+    pub fn new(pool: Pool, config: Config, media: MediaStore) -> Self {
         let replicas = Replicas::new(
             &config.database_replica_urls,
             config.db_pool_size,
@@ -38,6 +43,12 @@ impl AppState {
             replicas,
             limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
             cache: ResponseCache::new(config.cache_bytes),
+            media,
+            media_limits: crate::domain::media::Limits {
+                max_dimension: config.media_max_dimension,
+                max_pixels: config.media_max_pixels,
+                widths: config.media_widths.clone(),
+            },
             config: Arc::new(config),
             sitemap_starts: Mutex::new(None),
             cursor_secret: OnceLock::new(),

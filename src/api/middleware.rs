@@ -122,6 +122,9 @@ pub async fn http_caching(
         .unwrap_or_else(|| "no-store".to_owned());
 
     let mut res = next.call(req).await?.map_into_boxed_body();
+    if res.response().extensions().get::<Immutable>().is_some() {
+        return Ok(res);
+    }
     let status = res.status();
     // Surrogate keys are for shared caches, which keep only public reads.
     let shared = conditional && !tokened && matches!(status.as_u16(), 200 | 301);
@@ -197,6 +200,11 @@ pub async fn http_caching(
     headers.append(header::VARY, HeaderValue::from_static("Authorization"));
     Ok(ServiceResponse::new(req, response))
 }
+
+/// Marks a response whose `Cache-Control` its handler chose and that varies with nothing of the request (an
+/// uploaded file, served immutable): kept as it is, tokens or not.
+#[derive(Debug, Clone, Copy)]
+pub struct Immutable;
 
 /// Marks a response the response cache must not keep: a streamed one (the cache would buffer it whole), or one
 /// that depends on more of the request than the cache's key holds.

@@ -7,6 +7,7 @@ pub mod body;
 pub mod changes;
 pub mod feeds;
 pub mod listing;
+pub mod media;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
@@ -183,6 +184,7 @@ pub const API_PREFIX: &str = "/api/v1";
         (name = "site", description = "The site's settings: title, URL, permalinks, navigation (public to read, admin to write)"),
         (name = "feeds", description = "RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest public articles: the site's, a tag's, an author's"),
         (name = "sitemaps", description = "Sitemaps of the public site (sitemaps.org 0.9), streamed; an index beyond 50,000 URLs"),
+        (name = "media", description = "Uploaded images and files: upload (raw or multipart), responsive variants, alt text; served immutable under /media/"),
         (name = "changes", description = "The change feed: every content change after a position, tombstones included"),
         (name = "webhooks", description = "Webhook endpoints and their delivery logs (admin scope); bodies are `WebhookEvent` and `WebhookPing`, signed per the Standard Webhooks specification"),
         (name = "tokens", description = "API tokens (admin scope)"),
@@ -276,8 +278,14 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(webhooks::redeliver)
             .service(tokens::list_tokens)
             .service(tokens::create_token)
-            .service(tokens::revoke_token),
+            .service(tokens::revoke_token)
+            .service(media::upload_media)
+            .service(media::list_media)
+            .service(media::get_media)
+            .service(media::patch_media)
+            .service(media::delete_media),
     )
+    .service(media::serve_media)
     .service(ops::healthz)
     .service(ops::readyz)
     .service(ops::openapi_json);

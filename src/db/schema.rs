@@ -230,11 +230,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_media (article_id, hash) {
+        article_id -> Uuid,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Uuid,
+        hash -> Text,
+        content_type -> Text,
+        file -> Text,
+        bytes -> Int8,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        alt -> Nullable<Text>,
+        filename -> Nullable<Text>,
+        variants -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    page_media (page_id, hash) {
+        page_id -> Uuid,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_slug_history -> articles (article_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_media -> articles (article_id));
+diesel::joinable!(page_media -> pages (page_id));
 diesel::joinable!(page_slug_history -> pages (page_id));
 diesel::joinable!(scheduled_articles -> articles (article_id));
 diesel::joinable!(scheduled_pages -> pages (page_id));
@@ -245,6 +278,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     article_authors,
     article_counts,
+    article_media,
     article_slug_history,
     article_tags,
     articles,
@@ -252,6 +286,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_cursors,
     changes,
     instance_secrets,
+    media,
+    page_media,
     page_slug_history,
     pages,
     scheduled_articles,

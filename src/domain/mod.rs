@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod field_error;
 pub mod link;
 pub mod markdown;
+pub mod media;
 pub mod page;
 pub mod scope;
 pub mod search;

@@ -58,6 +58,25 @@ pub trait Document {
     /// What the document `id` links to now.
     fn links(conn: &mut PgConnection, id: Uuid) -> QueryResult<Self::Links>;
     fn set_links(conn: &mut PgConnection, id: Uuid, links: &Self::Links) -> Result<()>;
+    /// Records which uploaded files (by hash) the document `id` mentions now.
+    fn set_media(conn: &mut PgConnection, id: Uuid, hashes: &[String]) -> QueryResult<()>;
+}
+
+/// `w` with the uploaded images it shows sized (`body_html`), when it shows any that exist.
+fn with_images<'w>(
+    conn: &mut PgConnection,
+    w: &'w ArticleWrite,
+) -> Result<std::borrow::Cow<'w, ArticleWrite>> {
+    if w.media.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(w));
+    }
+    let images = super::media::images(conn, &w.media)?;
+    if images.is_empty() {
+        return Ok(std::borrow::Cow::Borrowed(w));
+    }
+    let mut shown = w.clone();
+    shown.show_images(&images);
+    Ok(std::borrow::Cow::Owned(shown))
 }
 
 /// Whether `precondition` accepts the current row's `(id, version)` (`None`: no row at the slug).
@@ -88,6 +107,7 @@ fn settle_published_at(
 
 /// Inserts the document unless its slug is taken (`None`), then its links.
 fn insert<D: Document>(conn: &mut PgConnection, w: &ArticleWrite) -> Result<Option<Uuid>> {
+    let w = &*with_images(conn, w)?;
     // Links first, so the change log has a new tag before the article that uses it.
     let links = D::resolve(conn, w)?;
     let published_at = settle_published_at(conn, w, None)?;
@@ -95,6 +115,7 @@ fn insert<D: Document>(conn: &mut PgConnection, w: &ArticleWrite) -> Result<Opti
         return Ok(None);
     };
     D::set_links(conn, id, &links)?;
+    D::set_media(conn, id, &w.media)?;
     D::forget_slug(conn, &w.slug)?;
     Ok(Some(id))
 }
@@ -105,6 +126,7 @@ fn apply<D: Document>(
     current: Locked<D::Content>,
     w: &ArticleWrite,
 ) -> Result<Outcome<D::Record>> {
+    let w = &*with_images(conn, w)?;
     let links = D::resolve(conn, w)?;
     let published_at = settle_published_at(conn, w, D::published_at(&current.content))?;
     let content = D::content(w, published_at);
@@ -116,6 +138,7 @@ fn apply<D: Document>(
     if !links_unchanged {
         D::set_links(conn, current.id, &links)?;
     }
+    D::set_media(conn, current.id, &w.media)?;
     let old = D::slug(&current.content);
     if old != D::slug(&content) {
         D::forget_slug(conn, &w.slug)?;

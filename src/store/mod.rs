@@ -17,6 +17,7 @@ pub mod articles;
 pub mod authors;
 pub mod changes;
 pub mod document;
+pub mod media;
 pub mod pages;
 pub mod resource;
 pub mod site;

@@ -257,6 +257,10 @@ impl Document for Pages {
     fn set_links(_: &mut PgConnection, _: Uuid, _: &()) -> Result<()> {
         Ok(())
     }
+
+    fn set_media(conn: &mut PgConnection, id: Uuid, hashes: &[String]) -> QueryResult<()> {
+        crate::store::media::set_page_media(conn, id, hashes)
+    }
 }
 
 /// `POST`: a new page; its slug must be free.

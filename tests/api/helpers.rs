@@ -194,6 +194,8 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub db_name: Option<String>,
     pub database_url: String,
+    /// Where this app keeps uploaded files (its own directory, removed with it), when on the local disk.
+    pub media_dir: Option<std::path::PathBuf>,
     handle: ServerHandle,
     client: awc::Client,
 }
@@ -223,6 +225,12 @@ impl TestApp {
             .try_init();
         config.workers = Some(1);
         config.bind = "127.0.0.1:0".parse().expect("addr");
+        let media_dir = (config.media_store == "local").then(|| {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("media-{}", uuid::Uuid::new_v4()));
+            config.media_store = dir.display().to_string();
+            dir
+        });
         let database_url = config.database_url.clone().unwrap_or_default();
         let app = Application::build(config).expect("application starts");
         let addr = app.addr();
@@ -232,6 +240,7 @@ impl TestApp {
             addr,
             db_name,
             database_url,
+            media_dir,
             handle,
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
@@ -265,6 +274,9 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
+        if let Some(dir) = &self.media_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         if let Some(name) = &self.db_name {
             drop_database(name);
         }

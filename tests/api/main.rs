@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod http;
 mod listing_matrix;
+mod media;
 mod openapi;
 mod ops;
 mod probe;

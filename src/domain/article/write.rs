@@ -181,6 +181,8 @@ pub struct ArticleWrite {
     pub authors: Vec<String>,
     pub cover_image: Option<CoverImage>,
     pub seo: Seo,
+    /// The hashes of the uploaded files the body and the cover image mention (`…/media/{hash}/…`).
+    pub media: Vec<String>,
 }
 
 fn too_long(text: Option<&String>, max: usize) -> bool {
@@ -250,6 +252,10 @@ impl ArticleWrite {
             )]
         })?;
         let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let mut media = crate::domain::media::mentioned(&input.body_markdown);
+        if let Some(cover) = &input.cover_image {
+            media.extend(crate::domain::media::mentioned(&cover.url));
+        }
         Ok(ArticleWrite {
             slug,
             title: input.title,
@@ -268,7 +274,19 @@ impl ArticleWrite {
             authors,
             cover_image: input.cover_image,
             seo: input.seo.unwrap_or_default(),
+            media: media.into_iter().collect(),
         })
+    }
+
+    /// Renders the body again knowing the uploaded images it shows (their sizes and variants). The Markdown
+    /// passed `parse`'s limits already.
+    pub fn show_images(&mut self, images: &markdown::Images) {
+        if images.is_empty() {
+            return;
+        }
+        if let Ok(rendered) = markdown::render_checked_with(&self.body_markdown, images) {
+            self.body_html = rendered.html;
+        }
     }
 
     /// The summary stored: the given one, or the one derived from the body.

@@ -11,7 +11,10 @@ use utoipa::ToSchema;
 
 use super::slug::Slug;
 
+mod images;
 mod limits;
+
+pub use images::{EmbeddedFile, EmbeddedImage, Images};
 
 use limits::{block_depth, html_depth};
 pub use limits::{TooComplex, MAX_BLOCK_DEPTH, MAX_HTML_DEPTH};
@@ -70,6 +73,7 @@ fn sanitizer(generated_ids: Option<HashSet<String>>) -> ammonia::Builder<'static
         .add_tag_attributes("div", &["class", "id"])
         .add_tag_attributes("sup", &["class", "id"])
         .add_tag_attributes("li", &["id"])
+        .add_tag_attributes("img", &["loading", "decoding", "srcset", "sizes"])
         .attribute_filter(
             move |element, attribute, value| match (element, attribute) {
                 (_, "id") => match ids.as_ref() {
@@ -79,6 +83,10 @@ fn sanitizer(generated_ids: Option<HashSet<String>>) -> ammonia::Builder<'static
                 ("code", "class") => value
                     .starts_with("language-")
                     .then_some(Cow::Borrowed(value)),
+                ("img", "loading") => matches!(value, "lazy" | "eager").then_some(Cow::Borrowed(value)),
+                ("img", "decoding") => matches!(value, "async" | "sync" | "auto")
+                    .then_some(Cow::Borrowed(value)),
+                ("img", "srcset") => images::safe_srcset(value).then_some(Cow::Borrowed(value)),
                 ("div" | "sup", "class") => matches!(
                     value,
                     "footnote-definition" | "footnote-reference" | "footnote-definition-label"
@@ -101,6 +109,12 @@ pub fn absolute_links(html: &str, base: &url::Url) -> String {
 
 /// Checks the nesting limits, then renders.
 pub fn render_checked(markdown: &str) -> Result<Rendered, TooComplex> {
+    render_checked_with(markdown, &Images::new())
+}
+
+/// `render_checked`, with the uploaded images the document shows: each gets its `width`, `height`,
+/// `loading="lazy"` and a `srcset` of its variants.
+pub fn render_checked_with(markdown: &str, images: &Images) -> Result<Rendered, TooComplex> {
     if block_depth(markdown) > MAX_BLOCK_DEPTH {
         return Err(TooComplex::BlockDepth);
     }
@@ -112,16 +126,20 @@ pub fn render_checked(markdown: &str) -> Result<Rendered, TooComplex> {
     if html_depth(raw) > MAX_HTML_DEPTH {
         return Err(TooComplex::HtmlDepth);
     }
-    Ok(render_events(markdown, events))
+    Ok(render_events(markdown, events, images))
 }
 
 /// Renders Markdown (CommonMark with tables, strikethrough, task lists and footnotes), whatever its nesting: for
 /// trusted input (the seeder); writes go through `render_checked`.
 pub fn render(markdown: &str) -> Rendered {
-    render_events(markdown, Parser::new_ext(markdown, options()).collect())
+    render_events(
+        markdown,
+        Parser::new_ext(markdown, options()).collect(),
+        &Images::new(),
+    )
 }
 
-fn render_events<'a>(markdown: &str, mut events: Vec<Event<'a>>) -> Rendered {
+fn render_events<'a>(markdown: &str, mut events: Vec<Event<'a>>, images: &Images) -> Rendered {
     let mut text = String::with_capacity(markdown.len());
     let mut paragraphs = String::new();
     let mut toc = Vec::new();
@@ -203,6 +221,7 @@ fn render_events<'a>(markdown: &str, mut events: Vec<Event<'a>>) -> Rendered {
         }
     }
 
+    let events = images::sized(events, images);
     let mut raw_html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw_html, events.into_iter());
     let html = sanitizer(Some(used_ids)).clean(&raw_html).to_string();

@@ -117,6 +117,10 @@ impl Document for Articles {
     fn set_links(conn: &mut PgConnection, id: Uuid, (tags, authors): &Self::Links) -> Result<()> {
         Ok(set_links(conn, id, tags, authors)?)
     }
+
+    fn set_media(conn: &mut PgConnection, id: Uuid, hashes: &[String]) -> QueryResult<()> {
+        crate::store::media::set_article_media(conn, id, hashes)
+    }
 }
 
 /// `POST`: a new article; its slug must be free.

@@ -1,0 +1,3 @@
+DROP TABLE page_media;
+DROP TABLE article_media;
+DROP TABLE media;

@@ -1,0 +1,674 @@
+//! Uploaded files: `/api/v1/media` (upload, list, read, alt text, delete) and `/media/{hash}/{file}`, where
+//! they are served. The rules (kinds, polyglots, limits, variants) are `domain::media`; the bytes live in
+//! `storage::MediaStore`; the rows and who mentions a file in `store::media`.
+
+use actix_web::http::header;
+use actix_web::web::{Path, Payload, Query};
+use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::auth::{Caller, Writer};
+use super::body::{self, BodyKind};
+use super::problem::{ApiError, FieldError};
+use super::responses::{Authorized, BadRequest, Conflict, NotFound, ScopedRead, Write};
+use super::views::{MediaListing, MediaView};
+use super::{listing, no_store, Answer, Ctx};
+use crate::domain::media::{self, Kind, Refusal};
+use crate::domain::scope::Scope;
+use crate::state::AppState;
+use crate::storage::StorageError;
+use crate::store::media::{self as store, MediaRecord, NewMedia, StoredVariant};
+
+/// A year: served files never change (their URLs hold the hash of what was uploaded).
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// For SVG and PDF: no script, no plugin, no same-origin rights, even when opened on their own.
+pub const SANDBOX: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox";
+const MAX_ALT_CHARS: usize = 1000;
+const MAX_FILENAME_CHARS: usize = 255;
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => ApiError::NotFound("no such file".to_owned()),
+            other => {
+                log::error!("media store: {other}");
+                ApiError::Unavailable("the media store did not answer; try again".to_owned())
+            }
+        }
+    }
+}
+
+fn base(req: &HttpRequest, state: &AppState) -> String {
+    listing::public_url(req, state, "")
+}
+
+fn missing(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no media file has the id `{id}`"))
+}
+
+fn parse_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| missing(id))
+}
+
+/// Options of a raw upload (a multipart upload sends them as form fields).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// The image's alternative text, at most 1000 characters.
+    #[param(max_length = 1000)]
+    pub alt: Option<String>,
+    /// The file's name as the uploader knows it, at most 255 characters (informative: the type comes from the
+    /// bytes).
+    #[param(max_length = 255)]
+    pub filename: Option<String>,
+}
+
+/// A multipart upload's form (`multipart/form-data`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Alternative text, at most 1000 characters.
+    alt: Option<String>,
+}
+
+/// What an upload sent: its bytes and the optional fields.
+struct Upload {
+    bytes: Vec<u8>,
+    alt: Option<String>,
+    filename: Option<String>,
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "the file is larger than {limit} bytes, the upload limit (FOLIO_MEDIA_MAX_BYTES)"
+    ))
+}
+
+async fn read_upload(
+    req: &HttpRequest,
+    state: &AppState,
+    payload: Payload,
+    params: UploadParams,
+) -> Result<Upload, ApiError> {
+    let limit = state.config.media_max_bytes;
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        let bytes = body::read(req, payload, usize::try_from(limit).unwrap_or(usize::MAX))
+            .await
+            .map_err(|e| match e {
+                ApiError::PayloadTooLarge(_) => too_large(limit),
+                other => other,
+            })?;
+        return Ok(Upload {
+            bytes: bytes.to_vec(),
+            alt: params.alt,
+            filename: params.filename,
+        });
+    }
+    if params.alt.is_some() || params.filename.is_some() {
+        return Err(ApiError::BadRequest(
+            "a multipart upload sends `alt` as a form field, and the file name in the `file` part".to_owned(),
+        ));
+    }
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut upload = Upload {
+        bytes: Vec::new(),
+        alt: None,
+        filename: None,
+    };
+    let mut seen_file = false;
+    let bad = |e: actix_multipart::MultipartError| ApiError::BadRequest(format!("the multipart body is malformed: {e}"));
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(bad)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(bad)?;
+            if (value.len() + chunk.len()) as u64 > limit {
+                return Err(too_large(limit));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "file" if !seen_file => {
+                seen_file = true;
+                upload.filename = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .map(str::to_owned);
+                upload.bytes = value;
+            }
+            "alt" if upload.alt.is_none() => {
+                upload.alt = Some(String::from_utf8(value).map_err(|_| {
+                    ApiError::field("alt", "format", "must be UTF-8 text")
+                })?);
+            }
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "unknown",
+                    "is not a field of an upload (send `file` and, optionally, `alt`, once each)",
+                ))
+            }
+        }
+    }
+    if !seen_file {
+        return Err(ApiError::field("file", "required", "is required"));
+    }
+    Ok(upload)
+}
+
+fn check_texts(upload: &Upload) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(alt) = &upload.alt {
+        if alt.chars().count() > MAX_ALT_CHARS || alt.contains('\0') {
+            errors.push(FieldError::new(
+                "alt",
+                "length",
+                "must be at most 1000 characters, without NUL",
+            ));
+        }
+    }
+    if let Some(name) = &upload.filename {
+        if name.chars().count() > MAX_FILENAME_CHARS || name.contains('\0') {
+            errors.push(FieldError::new(
+                "filename",
+                "length",
+                "must be at most 255 characters, without NUL",
+            ));
+        }
+    }
+    if upload.bytes.is_empty() {
+        errors.push(FieldError::new("file", "required", "is empty"));
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(ApiError::validation(errors)),
+    }
+}
+
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::Kind { .. } => ApiError::UnsupportedMediaType(refusal.to_string()),
+        other => ApiError::field("file", other.code(), other.to_string()),
+    }
+}
+
+/// What an upload becomes once checked: the files to store and the row.
+struct Processed {
+    files: Vec<(String, Vec<u8>)>,
+    row: NewMedia,
+}
+
+fn process(upload: Upload, hash: String, limits: &media::Limits) -> Result<Processed, Refusal> {
+    let kind = media::sniff(&upload.bytes)?;
+    let (original, variants) = if kind.is_raster() {
+        let prepared = media::prepare_raster(kind, &upload.bytes, limits)?;
+        (prepared.original, prepared.variants)
+    } else {
+        let file = media::original_file(kind);
+        (
+            media::Variant {
+                file,
+                kind,
+                width: 0,
+                height: 0,
+                bytes: upload.bytes,
+            },
+            Vec::new(),
+        )
+    };
+    let dimension = |n: u32| (kind.is_raster()).then(|| i32::try_from(n).unwrap_or(i32::MAX));
+    let stored: Vec<StoredVariant> = variants
+        .iter()
+        .map(|v| StoredVariant {
+            file: v.file.clone(),
+            content_type: v.kind.content_type().to_owned(),
+            width: v.width,
+            height: v.height,
+            bytes: v.bytes.len() as u64,
+        })
+        .collect();
+    let row = NewMedia {
+        hash,
+        content_type: kind.content_type().to_owned(),
+        file: original.file.clone(),
+        bytes: original.bytes.len() as i64,
+        width: dimension(original.width),
+        height: dimension(original.height),
+        alt: upload.alt,
+        filename: upload.filename,
+        variants: serde_json::to_value(stored).unwrap_or_default(),
+    };
+    let files = std::iter::once(original)
+        .chain(variants)
+        .map(|v| (v.file, v.bytes))
+        .collect();
+    Ok(Processed { files, row })
+}
+
+fn answer(created: bool, view: MediaView) -> HttpResponse {
+    let mut res = match created {
+        true => HttpResponse::Created(),
+        false => HttpResponse::Ok(),
+    };
+    res.insert_header(no_store())
+        .insert_header((
+            header::LOCATION,
+            format!("{}/media/{}", super::API_PREFIX, view.id),
+        ))
+        .json(view)
+}
+
+/// Upload a file.
+///
+/// The body is the file itself (any `Content-Type`: the type is sniffed from the bytes), or
+/// `multipart/form-data` with a `file` part and an optional `alt` field. Accepted: JPEG, PNG, GIF, WebP, SVG and
+/// PDF. Raster images are checked against the dimension limits from their header before decoding, then stored
+/// without metadata (EXIF, GPS, XMP, comments), upright, with responsive variants. The same bytes uploaded
+/// again answer the existing file with 200 (its alt text unchanged): reruns change nothing.
+#[utoipa::path(
+    tag = "media",
+    params(UploadParams),
+    request_body(content(
+        (UploadForm = "multipart/form-data"),
+        (Vec<u8> = "application/octet-stream"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/jpeg"),
+    )),
+    responses(
+        (status = 201, description = "Stored", body = MediaView, headers(("Location" = String))),
+        (status = 200, description = "These bytes were uploaded before: the existing file", body = MediaView,
+         headers(("Location" = String))),
+        Write,
+    ),
+    security(("token" = []))
+)]
+#[post("/media")]
+pub async fn upload_media(
+    Ctx { req, state }: Ctx,
+    _: Writer,
+    params: Query<UploadParams>,
+    payload: Payload,
+) -> Answer {
+    let upload = read_upload(&req, &state, payload, params.into_inner()).await?;
+    check_texts(&upload)?;
+    let hash = media::hash(&upload.bytes);
+    let lookup = hash.clone();
+    if let Some(existing) = super::run(&state, move |conn| store::by_hash(conn, &lookup)).await? {
+        return Ok(answer(false, MediaView::new(existing, &base(&req, &state))));
+    }
+    let limits = state.media_limits.clone();
+    let processed = super::blocking(move || process(upload, hash, &limits))
+        .await?
+        .map_err(refused)?;
+    // Files before the row: a row never names a file that is not stored.
+    for (file, bytes) in processed.files {
+        state.media.put(&processed.row.hash, &file, bytes).await?;
+    }
+    let row = processed.row;
+    let (record, created) = super::run(&state, move |conn| store::insert(conn, &row)).await?;
+    Ok(answer(created, MediaView::new(record, &base(&req, &state))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MediaListParams {
+    /// Page number, from 1 (default 1).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 10000000, example = 1)]
+    pub page: Option<String>,
+    /// Files per page, 1 to 100 (default 20).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
+    pub per_page: Option<String>,
+}
+
+/// Uploaded files, newest first (`content:read`).
+#[utoipa::path(
+    tag = "media",
+    params(MediaListParams),
+    responses(
+        (status = 200, description = "A page of files, newest first", body = MediaListing),
+        (status = 400, response = BadRequest),
+        ScopedRead,
+    ),
+    security(("token" = []))
+)]
+#[get("/media")]
+pub async fn list_media(
+    Ctx { req, state }: Ctx,
+    caller: Caller,
+    params: Query<MediaListParams>,
+) -> Answer {
+    caller.require(Scope::ContentRead)?;
+    let page = listing::integer("page", params.page.as_deref(), 1, 10_000_000, 1)?;
+    let per_page = listing::integer("per_page", params.per_page.as_deref(), 1, 100, 20)?;
+    let counted = super::run(&state, move |conn| store::list(conn, page, per_page)).await?;
+    let (pagination, links) = listing::page_links(
+        &req,
+        page,
+        per_page,
+        listing::Total {
+            count: counted.total,
+            exact: true,
+        },
+        false,
+    );
+    let base = base(&req, &state);
+    let mut res = HttpResponse::Ok();
+    listing::link_header(&mut res, &links);
+    Ok(res.json(MediaListing {
+        data: counted
+            .rows
+            .into_iter()
+            .map(|r| MediaView::new(r, &base))
+            .collect(),
+        meta: super::views::Meta { pagination },
+        links,
+    }))
+}
+
+/// One uploaded file (`content:read`).
+#[utoipa::path(
+    tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The file's id")),
+    responses(
+        (status = 200, description = "The file", body = MediaView),
+        (status = 404, response = NotFound),
+        ScopedRead,
+    ),
+    security(("token" = []))
+)]
+#[get("/media/{id}")]
+pub async fn get_media(Ctx { req, state }: Ctx, caller: Caller, id: Path<String>) -> Answer {
+    caller.require(Scope::ContentRead)?;
+    let uuid = parse_id(&id)?;
+    let record = super::run(&state, move |conn| store::get(conn, uuid))
+        .await?
+        .ok_or_else(|| missing(&id))?;
+    Ok(HttpResponse::Ok().json(MediaView::new(record, &base(&req, &state))))
+}
+
+/// The one field of a file that can change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"alt": "Sequence diagram of the saga"}))]
+pub struct MediaPatch {
+    /// At most 1000 characters; null clears it.
+    #[schema(max_length = 1000, pattern = r"^[^\u0000]*$")]
+    pub alt: Option<String>,
+}
+
+/// Set or clear a file's alt text.
+///
+/// A JSON (or merge-patch) object with `alt`. Articles already written keep the alt text they were written
+/// with: alt text lives in their Markdown.
+#[utoipa::path(
+    tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The file's id")),
+    request_body(content(
+        (MediaPatch = "application/json"),
+        (MediaPatch = "application/merge-patch+json"),
+    )),
+    responses(
+        (status = 200, description = "Updated", body = MediaView),
+        (status = 404, response = NotFound),
+        Write,
+    ),
+    security(("token" = []))
+)]
+#[patch("/media/{id}")]
+pub async fn patch_media(
+    Ctx { req, state }: Ctx,
+    _: Writer,
+    id: Path<String>,
+    payload: Payload,
+) -> Answer {
+    let uuid = parse_id(&id)?;
+    body::kind(&req, &[BodyKind::Json, BodyKind::MergePatch])?;
+    let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
+    let input: MediaPatch = body::fields(map, &["alt"], &[])?;
+    if let Some(alt) = &input.alt {
+        if alt.chars().count() > MAX_ALT_CHARS || alt.contains('\0') {
+            return Err(ApiError::field(
+                "alt",
+                "length",
+                "must be at most 1000 characters, without NUL",
+            ));
+        }
+    }
+    let record = super::run(&state, move |conn| {
+        store::set_alt(conn, uuid, input.alt.as_deref())
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::NotFound(_) => missing(&id),
+        other => other,
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(no_store())
+        .json(MediaView::new(record, &base(&req, &state))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteParams {
+    /// Delete even while articles or pages mention the file (their images then break).
+    #[param(value_type = Option<bool>, example = false)]
+    pub force: Option<String>,
+}
+
+/// Delete a file and its variants.
+///
+/// Refused with 409 while an article or page mentions it (its Markdown or cover image holds the file's URL),
+/// naming them, unless `force=true`. Caches that kept the file (it is served as immutable) may go on serving it
+/// until they are purged.
+#[utoipa::path(
+    tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The file's id"), DeleteParams),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        Authorized,
+    ),
+    security(("token" = []))
+)]
+#[delete("/media/{id}")]
+pub async fn delete_media(
+    Ctx { state, .. }: Ctx,
+    _: Writer,
+    id: Path<String>,
+    params: Query<DeleteParams>,
+) -> Answer {
+    let force = match params.force.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "`force` must be `true` or `false`, not `{other}`"
+            )))
+        }
+    };
+    let uuid = parse_id(&id)?;
+    let deleted = super::run(&state, move |conn| store::delete(conn, uuid, force))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => missing(&id),
+            other => other,
+        })?;
+    let record: MediaRecord = match deleted {
+        Ok(record) => record,
+        Err(uses) => {
+            let mut names: Vec<String> = uses
+                .articles
+                .iter()
+                .map(|s| format!("article `{s}`"))
+                .collect();
+            names.extend(uses.pages.iter().map(|s| format!("page `{s}`")));
+            return Err(ApiError::Conflict(format!(
+                "the file is used by {}; remove it from them first, or delete with `force=true`",
+                names.join(", ")
+            )));
+        }
+    };
+    // The row is gone; files left behind by a failure are unreachable, never wrong.
+    if let Err(e) = state.media.delete(&record.hash, &record.files()).await {
+        log::warn!("media {} deleted, its files not: {e}", record.hash);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A byte range of a file of `size` bytes, as `Range: bytes=…` asks for one: `None` for the whole file (no
+/// header, several ranges, or a header that does not parse), `Err` when no byte of it exists.
+fn byte_range(req: &HttpRequest, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(value) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Ok(header::Range::Bytes(specs)) = value.parse::<header::Range>() else {
+        return Ok(None);
+    };
+    if specs.len() != 1 {
+        return Ok(None);
+    }
+    match specs[0].to_satisfiable_range(size) {
+        Some((start, end)) => Ok(Some(start..end + 1)),
+        None => Err(()),
+    }
+}
+
+/// Serve an uploaded file or one of its variants.
+///
+/// Immutable (the URL holds the hash of what was uploaded), with an ETag, byte ranges (one range per request;
+/// several are answered with the whole file), the sniffed type and `nosniff`. SVG and PDF are sandboxed and
+/// offered as downloads (`Content-Disposition: attachment`); an `<img>` still shows an SVG.
+#[utoipa::path(
+    tag = "media",
+    params(
+        ("hash" = String, Path, description = "The hex SHA-256 of the uploaded bytes",
+         example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+        ("file" = String, Path, description = "`original.{ext}` or a variant, `{width}w.{ext}`",
+         example = "960w.webp"),
+        ("Range" = Option<String>, Header, description = "One byte range", example = "bytes=0-1023"),
+    ),
+    responses(
+        (status = 200, description = "The file",
+         content(
+             (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/gif"),
+             (Vec<u8> = "image/webp"), (Vec<u8> = "image/svg+xml"), (Vec<u8> = "application/pdf"),
+         ),
+         headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),
+                 ("Accept-Ranges" = String, description = "`bytes`"),
+                 ("X-Content-Type-Options" = String, description = "`nosniff`"))),
+        (status = 206, description = "The requested byte range",
+         headers(("Content-Range" = String, description = "`bytes 0-1023/182734`"), ("ETag" = String))),
+        (status = 304, description = "The file matches `If-None-Match`", headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 416, description = "The range starts past the end of the file",
+         headers(("Content-Range" = String, description = "`bytes */182734`"))),
+        (status = 429, response = super::responses::RateLimited),
+        (status = 503, response = super::responses::Unavailable),
+    )
+)]
+#[get("/media/{hash}/{file}")]
+pub async fn serve_media(Ctx { req, state }: Ctx, path: Path<(String, String)>) -> Answer {
+    let (hash, file) = path.into_inner();
+    let not_found = || ApiError::NotFound(format!("no media file is served at `/media/{hash}/{file}`"));
+    let kind = match (media::is_hash(&hash), media::is_file_name(&file)) {
+        (true, true) => file
+            .rsplit('.')
+            .next()
+            .and_then(Kind::from_extension)
+            .ok_or_else(not_found)?,
+        _ => return Err(not_found()),
+    };
+    let etag = format!("\"{hash}-{file}\"");
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::ETAG, etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header((header::CONTENT_TYPE, kind.content_type()))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        // Already compressed (or a range of bytes): never re-encoded on the way out.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("cross-origin-resource-policy", "cross-origin"));
+    if kind.is_active() {
+        res.insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.{}\"", &hash[..12], kind.extension()),
+            ));
+    }
+    res.extensions_mut().insert(super::middleware::Immutable);
+    if super::middleware::none_match(req.headers(), &etag) {
+        return Ok(res.status(actix_web::http::StatusCode::NOT_MODIFIED).finish());
+    }
+    let if_range_ok = req
+        .headers()
+        .get(header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v == etag);
+    let range = match (req.headers().contains_key(header::RANGE) && if_range_ok, &file) {
+        (true, _) => {
+            let size = state.media.size(&hash, &file).await.map_err(|e| match e {
+                StorageError::NotFound => not_found(),
+                other => other.into(),
+            })?;
+            match byte_range(&req, size) {
+                Ok(range) => range,
+                Err(()) => {
+                    return Ok(HttpResponse::RangeNotSatisfiable()
+                        .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                        .insert_header((header::CONTENT_TYPE, super::problem::PROBLEM_JSON))
+                        .insert_header((header::CACHE_CONTROL, "no-store"))
+                        .body(
+                            serde_json::to_vec(&super::problem::Problem {
+                                kind: "/problems/range-not-satisfiable",
+                                title: "Range not satisfiable",
+                                status: 416,
+                                detail: format!("the file has {size} bytes"),
+                                errors: None,
+                            })
+                            .unwrap_or_default(),
+                        ))
+                }
+            }
+        }
+        (false, _) => None,
+    };
+    let partial = range.is_some();
+    let fetched = state.media.get(&hash, &file, range).await.map_err(|e| match e {
+        StorageError::NotFound => not_found(),
+        other => other.into(),
+    })?;
+    if partial {
+        res.status(actix_web::http::StatusCode::PARTIAL_CONTENT)
+            .insert_header((
+                header::CONTENT_RANGE,
+                format!(
+                    "bytes {}-{}/{}",
+                    fetched.range.start,
+                    fetched.range.end.saturating_sub(1),
+                    fetched.size
+                ),
+            ));
+    }
+    let length = fetched.range.end - fetched.range.start;
+    let body = fetched
+        .body
+        .map(|chunk| chunk.map_err(|e| std::io::Error::other(e.to_string())));
+    Ok(res.no_chunking(length).streaming(body))
+}
