@@ -165,7 +165,12 @@ pub struct Config {
     /// Where uploaded files are kept: `local` (`{data dir}/media`), a directory, or `s3://bucket[/prefix]` (an
     /// S3-compatible store shared by every instance; credentials, region and endpoint from the `AWS_*`
     /// variables: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`).
-    #[arg(long, env = "FOLIO_MEDIA_STORE", default_value = "local", global = true)]
+    #[arg(
+        long,
+        env = "FOLIO_MEDIA_STORE",
+        default_value = "local",
+        global = true
+    )]
     pub media_store: String,
 
     /// Largest upload, in bytes (a larger one is refused with 413).

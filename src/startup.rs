@@ -215,7 +215,8 @@ impl Application {
             .map_err(|e| StartupError::Bind(config.bind, e))?;
         let workers = config.workers.map(usize::from);
         let shutdown_timeout = config.shutdown_timeout;
-        let media = crate::storage::MediaStore::from_setting(&config.media_store, &config.data_dir)?;
+        let media =
+            crate::storage::MediaStore::from_setting(&config.media_store, &config.data_dir)?;
         log::info!("media files: {}", media.description);
         let state = web::Data::new(AppState::new(pool, config, media));
         let spec = web::Data::new(Spec::new(&api::openapi()));

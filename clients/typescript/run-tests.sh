@@ -51,7 +51,8 @@ port="$(node -e '
 
 log="$(mktemp -t folio-client-tests.XXXXXX.log)"
 step "serve on 127.0.0.1:$port (log: $log)"
-FOLIO_BIND="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}" "$FOLIO_BIN" serve >"$log" 2>&1 &
+media_dir="$(mktemp -d -t folio-client-media.XXXXXX)"
+FOLIO_MEDIA_STORE="$media_dir" FOLIO_BIND="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}" "$FOLIO_BIN" serve >"$log" 2>&1 &
 server=$!
 stop() {
   if kill -0 "$server" 2>/dev/null; then
@@ -83,5 +84,5 @@ if [ "$status" -ne 0 ]; then
   echo "run-tests: tests failed; server log tail:" >&2
   tail -n 40 "$log" >&2
 fi
-rm -f "$log"
+rm -rf "$log" "$media_dir"
 exit "$status"

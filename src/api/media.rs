@@ -14,7 +14,7 @@ use super::auth::{Caller, Writer};
 use super::body::{self, BodyKind};
 use super::problem::{ApiError, FieldError};
 use super::responses::{Authorized, BadRequest, Conflict, NotFound, ScopedRead, Write};
-use super::views::{MediaListing, MediaView};
+use super::views::{FileBytes, MediaListing, MediaView};
 use super::{listing, no_store, Answer, Ctx};
 use crate::domain::media::{self, Kind, Refusal};
 use crate::domain::scope::Scope;
@@ -102,7 +102,11 @@ async fn read_upload(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     if !multipart {
         let bytes = body::read(req, payload, usize::try_from(limit).unwrap_or(usize::MAX))
             .await
@@ -118,7 +122,8 @@ async fn read_upload(
     }
     if params.alt.is_some() || params.filename.is_some() {
         return Err(ApiError::BadRequest(
-            "a multipart upload sends `alt` as a form field, and the file name in the `file` part".to_owned(),
+            "a multipart upload sends `alt` as a form field, and the file name in the `file` part"
+                .to_owned(),
         ));
     }
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
@@ -128,7 +133,9 @@ async fn read_upload(
         filename: None,
     };
     let mut seen_file = false;
-    let bad = |e: actix_multipart::MultipartError| ApiError::BadRequest(format!("the multipart body is malformed: {e}"));
+    let bad = |e: actix_multipart::MultipartError| {
+        ApiError::BadRequest(format!("the multipart body is malformed: {e}"))
+    };
     while let Some(field) = form.next().await {
         let mut field = field.map_err(bad)?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -150,9 +157,10 @@ async fn read_upload(
                 upload.bytes = value;
             }
             "alt" if upload.alt.is_none() => {
-                upload.alt = Some(String::from_utf8(value).map_err(|_| {
-                    ApiError::field("alt", "format", "must be UTF-8 text")
-                })?);
+                upload.alt = Some(
+                    String::from_utf8(value)
+                        .map_err(|_| ApiError::field("alt", "format", "must be UTF-8 text"))?,
+                );
             }
             other => {
                 return Err(ApiError::field(
@@ -283,9 +291,9 @@ fn answer(created: bool, view: MediaView) -> HttpResponse {
     params(UploadParams),
     request_body(content(
         (UploadForm = "multipart/form-data"),
-        (Vec<u8> = "application/octet-stream"),
-        (Vec<u8> = "image/png"),
-        (Vec<u8> = "image/jpeg"),
+        (FileBytes = "application/octet-stream"),
+        (FileBytes = "image/png"),
+        (FileBytes = "image/jpeg"),
     )),
     responses(
         (status = 201, description = "Stored", body = MediaView, headers(("Location" = String))),
@@ -535,7 +543,11 @@ pub async fn delete_media(
 /// A byte range of a file of `size` bytes, as `Range: bytes=…` asks for one: `None` for the whole file (no
 /// header, several ranges, or a header that does not parse), `Err` when no byte of it exists.
 fn byte_range(req: &HttpRequest, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
-    let Some(value) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Ok(None);
     };
     let Ok(header::Range::Bytes(specs)) = value.parse::<header::Range>() else {
@@ -567,13 +579,13 @@ fn byte_range(req: &HttpRequest, size: u64) -> Result<Option<std::ops::Range<u64
     responses(
         (status = 200, description = "The file",
          content(
-             (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/gif"),
-             (Vec<u8> = "image/webp"), (Vec<u8> = "image/svg+xml"), (Vec<u8> = "application/pdf"),
+             (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/gif"),
+             (FileBytes = "image/webp"), (FileBytes = "image/svg+xml"), (FileBytes = "application/pdf"),
          ),
          headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),
                  ("Accept-Ranges" = String, description = "`bytes`"),
                  ("X-Content-Type-Options" = String, description = "`nosniff`"))),
-        (status = 206, description = "The requested byte range",
+        (status = 206, description = "The requested byte range", body = FileBytes, content_type = "application/octet-stream",
          headers(("Content-Range" = String, description = "`bytes 0-1023/182734`"), ("ETag" = String))),
         (status = 304, description = "The file matches `If-None-Match`", headers(("ETag" = String))),
         (status = 404, response = NotFound),
@@ -586,7 +598,8 @@ fn byte_range(req: &HttpRequest, size: u64) -> Result<Option<std::ops::Range<u64
 #[get("/media/{hash}/{file}")]
 pub async fn serve_media(Ctx { req, state }: Ctx, path: Path<(String, String)>) -> Answer {
     let (hash, file) = path.into_inner();
-    let not_found = || ApiError::NotFound(format!("no media file is served at `/media/{hash}/{file}`"));
+    let not_found =
+        || ApiError::NotFound(format!("no media file is served at `/media/{hash}/{file}`"));
     let kind = match (media::is_hash(&hash), media::is_file_name(&file)) {
         (true, true) => file
             .rsplit('.')
@@ -609,19 +622,28 @@ pub async fn serve_media(Ctx { req, state }: Ctx, path: Path<(String, String)>) 
         res.insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX))
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.{}\"", &hash[..12], kind.extension()),
+                format!(
+                    "attachment; filename=\"{}.{}\"",
+                    &hash[..12],
+                    kind.extension()
+                ),
             ));
     }
     res.extensions_mut().insert(super::middleware::Immutable);
     if super::middleware::none_match(req.headers(), &etag) {
-        return Ok(res.status(actix_web::http::StatusCode::NOT_MODIFIED).finish());
+        return Ok(res
+            .status(actix_web::http::StatusCode::NOT_MODIFIED)
+            .finish());
     }
     let if_range_ok = req
         .headers()
         .get(header::IF_RANGE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v == etag);
-    let range = match (req.headers().contains_key(header::RANGE) && if_range_ok, &file) {
+    let range = match (
+        req.headers().contains_key(header::RANGE) && if_range_ok,
+        &file,
+    ) {
         (true, _) => {
             let size = state.media.size(&hash, &file).await.map_err(|e| match e {
                 StorageError::NotFound => not_found(),
@@ -650,10 +672,14 @@ pub async fn serve_media(Ctx { req, state }: Ctx, path: Path<(String, String)>) 
         (false, _) => None,
     };
     let partial = range.is_some();
-    let fetched = state.media.get(&hash, &file, range).await.map_err(|e| match e {
-        StorageError::NotFound => not_found(),
-        other => other.into(),
-    })?;
+    let fetched = state
+        .media
+        .get(&hash, &file, range)
+        .await
+        .map_err(|e| match e {
+            StorageError::NotFound => not_found(),
+            other => other.into(),
+        })?;
     if partial {
         res.status(actix_web::http::StatusCode::PARTIAL_CONTENT)
             .insert_header((

@@ -15,6 +15,7 @@ mod hostile;
 mod http;
 mod listing_matrix;
 mod media;
+mod media_s3;
 mod openapi;
 mod ops;
 mod probe;

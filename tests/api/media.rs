@@ -25,7 +25,10 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     });
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
         .expect("encode jpeg");
     out
 }
@@ -131,7 +134,10 @@ async fn an_upload_is_stored_once_with_its_variants() {
         Some(format!("/api/v1/media/{id}").as_str())
     );
     assert_eq!(doc["content_type"], "image/png");
-    assert_eq!((doc["width"].as_i64(), doc["height"].as_i64()), (Some(1200), Some(800)));
+    assert_eq!(
+        (doc["width"].as_i64(), doc["height"].as_i64()),
+        (Some(1200), Some(800))
+    );
     assert_eq!(doc["alt"], "A diagram");
     assert_eq!(doc["filename"], "saga.png");
     let hash = doc["hash"].as_str().expect("hash");
@@ -169,23 +175,34 @@ async fn an_upload_is_stored_once_with_its_variants() {
         assert_eq!(served.status, 200, "{path}");
         assert_eq!(served.header("content-type"), Some(content_type.as_str()));
         let decoded = image::load_from_memory(&served.body).expect("decodes");
-        assert_eq!((decoded.width() as i64, decoded.height() as i64), (*w, *h), "{path}");
+        assert_eq!(
+            (decoded.width() as i64, decoded.height() as i64),
+            (*w, *h),
+            "{path}"
+        );
         let listed = doc["variants"]
             .as_array()
-            .and_then(|vs| vs.iter().find(|v| v["url"].as_str().is_some_and(|u| u.ends_with(path.as_str()))))
+            .and_then(|vs| {
+                vs.iter().find(|v| {
+                    v["url"]
+                        .as_str()
+                        .is_some_and(|u| u.ends_with(path.as_str()))
+                })
+            })
             .expect("listed");
         assert_eq!(listed["bytes"].as_u64(), Some(served.body.len() as u64));
     }
 
     // The same bytes again, by multipart this time: the same file, 200, nothing new.
-    let (content_type, body) = multipart(&[("file", Some("other-name.png"), &bytes), ("alt", None, b"ignored")]);
+    let (content_type, body) = multipart(&[
+        ("file", Some("other-name.png"), &bytes),
+        ("alt", None, b"ignored"),
+    ]);
     let again = app.upload(&writer, &content_type, body).await;
     assert_eq!(again.status, 200, "{}", again.text());
     assert_eq!(again.json()["id"], id.as_str());
     assert_eq!(again.json()["alt"], "A diagram");
-    let listed = app
-        .call(Method::GET, "/api/v1/media", &writer, None)
-        .await;
+    let listed = app.call(Method::GET, "/api/v1/media", &writer, None).await;
     assert_eq!(listed.status, 200, "{}", listed.text());
     assert_eq!(listed.json()["meta"]["pagination"]["total"], 1);
     assert_eq!(listed.json()["data"][0]["id"], id.as_str());
@@ -227,12 +244,18 @@ async fn an_upload_is_stored_once_with_its_variants() {
         .problem(404, "/problems/not-found");
 
     // Tokens and scopes.
-    app.get("/api/v1/media").await.problem(401, "/problems/unauthorized");
+    app.get("/api/v1/media")
+        .await
+        .problem(401, "/problems/unauthorized");
     app.upload(&reader, "image/png", bytes.clone())
         .await
         .problem(403, "/problems/forbidden");
     let anonymous = app
-        .send_bytes(app.request(Method::POST, "/api/v1/media"), "image/png", bytes)
+        .send_bytes(
+            app.request(Method::POST, "/api/v1/media"),
+            "image/png",
+            bytes,
+        )
         .await;
     anonymous.problem(401, "/problems/unauthorized");
 }
@@ -252,10 +275,20 @@ async fn every_refusal_names_its_reason() {
     exe[0x3c] = 0x40;
     exe.extend_from_slice(b"PE\0\0");
     let refused = app
-        .upload_to("/api/v1/media?filename=photo.png", &writer, "image/png", exe)
+        .upload_to(
+            "/api/v1/media?filename=photo.png",
+            &writer,
+            "image/png",
+            exe,
+        )
         .await;
     let doc = refused.problem(415, "/problems/unsupported-media-type");
-    assert!(doc["detail"].as_str().is_some_and(|d| d.contains("image/png, ")), "{doc}");
+    assert!(
+        doc["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("image/png, ")),
+        "{doc}"
+    );
 
     // A 1×1 PNG whose header declares 100,000 × 100,000 pixels: refused from the header.
     let mut bomb = png(1, 1);
@@ -263,54 +296,98 @@ async fn every_refusal_names_its_reason() {
     bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
     let crc = crc32(&bomb[12..29]);
     bomb[29..33].copy_from_slice(&crc.to_be_bytes());
-    let doc = app.upload(&writer, "image/png", bomb).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload(&writer, "image/png", bomb)
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["field"], "file");
     assert_eq!(doc["errors"][0]["code"], "dimensions");
     let message = doc["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("100000 × 100000") && message.contains("FOLIO_MEDIA_MAX_DIMENSION"), "{doc}");
+    assert!(
+        message.contains("100000 × 100000") && message.contains("FOLIO_MEDIA_MAX_DIMENSION"),
+        "{doc}"
+    );
 
     // Polyglots: a PNG with a ZIP archive after its end; a GIF header followed by script.
     let mut appended = png(4, 4);
     appended.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00 evil.html");
-    let doc = app.upload(&writer, "image/png", appended).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload(&writer, "image/png", appended)
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["code"], "polyglot", "{doc}");
-    let gifar = b"GIF89a/*\x01\x00\x00\x00\x00*/=1;<script>alert(document.domain)</script>".to_vec();
-    let doc = app.upload(&writer, "image/gif", gifar).await.problem(422, "/problems/validation");
+    let gifar =
+        b"GIF89a/*\x01\x00\x00\x00\x00*/=1;<script>alert(document.domain)</script>".to_vec();
+    let doc = app
+        .upload(&writer, "image/gif", gifar)
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["code"], "polyglot", "{doc}");
 
     // A truncated image: looks like a PNG, does not decode.
     let mut truncated = png(300, 200);
     truncated.truncate(truncated.len() / 2);
-    let doc = app.upload(&writer, "image/png", truncated).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload(&writer, "image/png", truncated)
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["code"], "unreadable", "{doc}");
 
     // Over the byte limit: 413 naming it.
     let big = vec![0u8; 200_001];
-    let doc = app.upload(&writer, "image/png", big).await.problem(413, "/problems/payload-too-large");
-    assert!(doc["detail"].as_str().is_some_and(|d| d.contains("200000") && d.contains("FOLIO_MEDIA_MAX_BYTES")), "{doc}");
+    let doc = app
+        .upload(&writer, "image/png", big)
+        .await
+        .problem(413, "/problems/payload-too-large");
+    assert!(
+        doc["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("200000") && d.contains("FOLIO_MEDIA_MAX_BYTES")),
+        "{doc}"
+    );
     let (ct, body) = multipart(&[("file", Some("big.png"), &vec![7u8; 200_001])]);
-    app.upload(&writer, &ct, body).await.problem(413, "/problems/payload-too-large");
+    app.upload(&writer, &ct, body)
+        .await
+        .problem(413, "/problems/payload-too-large");
 
     // Wider than the dimension limit though well formed.
-    let doc = app.upload(&writer, "image/png", png(4001, 1)).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload(&writer, "image/png", png(4001, 1))
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["code"], "dimensions", "{doc}");
 
     // Empty, no file part, unknown part, unknown parameter, bad multipart.
-    app.upload(&writer, "image/png", Vec::new()).await.problem(422, "/problems/validation");
+    app.upload(&writer, "image/png", Vec::new())
+        .await
+        .problem(422, "/problems/validation");
     let (ct, body) = multipart(&[("alt", None, b"only alt")]);
-    let doc = app.upload(&writer, &ct, body).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload(&writer, &ct, body)
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["field"], "file");
     let (ct, body) = multipart(&[("file", Some("a.png"), &png(2, 2)), ("caption", None, b"x")]);
-    let doc = app.upload(&writer, &ct, body).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload(&writer, &ct, body)
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["field"], "caption");
     app.upload_to("/api/v1/media?colour=red", &writer, "image/png", png(2, 2))
         .await
         .problem(400, "/problems/bad-request");
-    app.upload(&writer, "multipart/form-data; boundary=x", b"not multipart".to_vec())
-        .await
-        .problem(400, "/problems/bad-request");
+    app.upload(
+        &writer,
+        "multipart/form-data; boundary=x",
+        b"not multipart".to_vec(),
+    )
+    .await
+    .problem(400, "/problems/bad-request");
     let long_alt = format!("/api/v1/media?alt={}", "a".repeat(1001));
-    let doc = app.upload_to(&long_alt, &writer, "image/png", png(2, 2)).await.problem(422, "/problems/validation");
+    let doc = app
+        .upload_to(&long_alt, &writer, "image/png", png(2, 2))
+        .await
+        .problem(422, "/problems/validation");
     assert_eq!(doc["errors"][0]["field"], "alt");
 
     // Nothing refused was stored.
@@ -327,7 +404,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for b in bytes {
         crc ^= u32::from(*b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -341,12 +422,18 @@ async fn exif_and_gps_are_stripped_and_the_photo_turned_upright() {
     let photo = with_exif(jpeg(600, 400), exif_with_gps(6));
     let parts = img_parts::jpeg::Jpeg::from_bytes(photo.clone().into()).expect("parts");
     assert!(parts.exif().is_some(), "the upload carries EXIF");
-    assert!(photo.windows(4).any(|w| w == b"\x88\x25\x00\x04"), "and a GPS pointer");
+    assert!(
+        photo.windows(4).any(|w| w == b"\x88\x25\x00\x04"),
+        "and a GPS pointer"
+    );
 
     let uploaded = app.upload(&writer, "image/jpeg", photo).await;
     assert_eq!(uploaded.status, 201, "{}", uploaded.text());
     let doc = uploaded.json();
-    assert_eq!((doc["width"].as_i64(), doc["height"].as_i64()), (Some(400), Some(600)));
+    assert_eq!(
+        (doc["width"].as_i64(), doc["height"].as_i64()),
+        (Some(400), Some(600))
+    );
     let urls: Vec<String> = std::iter::once(doc["url"].as_str().expect("url").to_owned())
         .chain(
             doc["variants"]
@@ -356,14 +443,25 @@ async fn exif_and_gps_are_stripped_and_the_photo_turned_upright() {
                 .map(|v| v["url"].as_str().expect("url").to_owned()),
         )
         .collect();
-    assert_eq!(urls.len(), 1 + 2, "the original, 200w.jpg and 200w.webp: {doc}");
+    assert_eq!(
+        urls.len(),
+        1 + 2,
+        "the original, 200w.jpg and 200w.webp: {doc}"
+    );
     for url in urls {
         let served = app.get(&TestApp::served_path(&url)).await;
         assert_eq!(served.status, 200);
-        assert!(!served.body.windows(4).any(|w| w == b"Exif"), "{url} has EXIF");
-        assert!(!served.body.windows(4).any(|w| w == b"\x88\x25\x00\x04"), "{url} has GPS");
+        assert!(
+            !served.body.windows(4).any(|w| w == b"Exif"),
+            "{url} has EXIF"
+        );
+        assert!(
+            !served.body.windows(4).any(|w| w == b"\x88\x25\x00\x04"),
+            "{url} has GPS"
+        );
         if url.ends_with(".jpg") {
-            let parts = img_parts::jpeg::Jpeg::from_bytes(served.body.clone().into()).expect("parts");
+            let parts =
+                img_parts::jpeg::Jpeg::from_bytes(served.body.clone().into()).expect("parts");
             assert!(parts.exif().is_none(), "{url}");
         }
         let decoded = image::load_from_memory(&served.body).expect("decodes");
@@ -379,26 +477,46 @@ async fn files_are_served_immutable_with_etags_and_ranges() {
     let path = TestApp::served_path(doc["url"].as_str().expect("url"));
     let whole = app.get(&path).await;
     assert_eq!(whole.status, 200);
-    assert_eq!(whole.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        whole.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     assert_eq!(whole.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(whole.header("content-type"), Some("image/png"));
     assert_eq!(whole.header("accept-ranges"), Some("bytes"));
-    assert!(!whole.header("vary").unwrap_or_default().contains("Authorization"));
-    assert_eq!(whole.body.len() as i64, doc["bytes"].as_i64().expect("bytes"));
+    assert!(!whole
+        .header("vary")
+        .unwrap_or_default()
+        .contains("Authorization"));
+    assert_eq!(
+        whole.body.len() as i64,
+        doc["bytes"].as_i64().expect("bytes")
+    );
     let etag = whole.header("etag").expect("etag").to_owned();
 
     // A token changes nothing of a public file's caching.
-    let tokened = app.send(bearer(app.request(Method::GET, &path), &writer)).await;
-    assert_eq!(tokened.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    let tokened = app
+        .send(bearer(app.request(Method::GET, &path), &writer))
+        .await;
+    assert_eq!(
+        tokened.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
 
     let conditional = app
-        .send(app.request(Method::GET, &path).insert_header(("If-None-Match", etag.clone())))
+        .send(
+            app.request(Method::GET, &path)
+                .insert_header(("If-None-Match", etag.clone())),
+        )
         .await;
     assert_eq!(conditional.status, 304);
     assert!(conditional.body.is_empty());
     assert_eq!(conditional.header("etag"), Some(etag.as_str()));
 
-    let ranged = |range: &'static str| app.request(Method::GET, &path).insert_header(("Range", range));
+    let ranged = |range: &'static str| {
+        app.request(Method::GET, &path)
+            .insert_header(("Range", range))
+    };
     let part = app.send(ranged("bytes=0-9")).await;
     assert_eq!(part.status, 206);
     assert_eq!(part.body, whole.body[..10]);
@@ -419,7 +537,10 @@ async fn files_are_served_immutable_with_etags_and_ranges() {
     );
     // Several ranges, or an If-Range naming another version: the whole file.
     let several = app.send(ranged("bytes=0-1,5-6")).await;
-    assert_eq!((several.status.as_u16(), several.body.len()), (200, whole.body.len()));
+    assert_eq!(
+        (several.status.as_u16(), several.body.len()),
+        (200, whole.body.len())
+    );
     let stale = app
         .send(ranged("bytes=0-9").insert_header(("If-Range", "\"other\"")))
         .await;
@@ -430,10 +551,18 @@ async fn files_are_served_immutable_with_etags_and_ranges() {
     assert!(head.body.is_empty());
 
     let hash = doc["hash"].as_str().expect("hash");
-    app.get(&format!("/media/{hash}/123w.png")).await.problem(404, "/problems/not-found");
-    app.get(&format!("/media/{hash}/original.html")).await.problem(404, "/problems/not-found");
-    app.get(&format!("/media/{}/original.png", "0".repeat(64))).await.problem(404, "/problems/not-found");
-    app.get("/media/..%2F..%2Fetc/passwd").await.problem(404, "/problems/not-found");
+    app.get(&format!("/media/{hash}/123w.png"))
+        .await
+        .problem(404, "/problems/not-found");
+    app.get(&format!("/media/{hash}/original.html"))
+        .await
+        .problem(404, "/problems/not-found");
+    app.get(&format!("/media/{}/original.png", "0".repeat(64)))
+        .await
+        .problem(404, "/problems/not-found");
+    app.get("/media/..%2F..%2Fetc/passwd")
+        .await
+        .problem(404, "/problems/not-found");
 
     // SVG: accepted, served sandboxed and as a download.
     let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>"#;
@@ -442,10 +571,16 @@ async fn files_are_served_immutable_with_etags_and_ranges() {
     let doc = doc.json();
     assert_eq!(doc["content_type"], "image/svg+xml");
     assert_eq!(doc["variants"], json!([]));
-    let served = app.get(&TestApp::served_path(doc["url"].as_str().expect("url"))).await;
+    let served = app
+        .get(&TestApp::served_path(doc["url"].as_str().expect("url")))
+        .await;
     assert_eq!(served.header("content-type"), Some("image/svg+xml"));
-    assert!(served.header("content-security-policy").is_some_and(|c| c.contains("sandbox") && c.contains("default-src 'none'")));
-    assert!(served.header("content-disposition").is_some_and(|c| c.starts_with("attachment")));
+    assert!(served
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("sandbox") && c.contains("default-src 'none'")));
+    assert!(served
+        .header("content-disposition")
+        .is_some_and(|c| c.starts_with("attachment")));
     assert_eq!(served.body, svg);
 }
 
@@ -453,7 +588,10 @@ async fn files_are_served_immutable_with_etags_and_ranges() {
 async fn articles_show_uploaded_images_sized_and_keep_them_from_deletion() {
     let app = TestApp::spawn().await;
     let writer = app.token(&["content:write"]);
-    let doc = app.upload(&writer, "image/png", png(1200, 800)).await.json();
+    let doc = app
+        .upload(&writer, "image/png", png(1200, 800))
+        .await
+        .json();
     let id = doc["id"].as_str().expect("id").to_owned();
     let url = doc["url"].as_str().expect("url").to_owned();
     let hash = doc["hash"].as_str().expect("hash").to_owned();
@@ -466,7 +604,10 @@ async fn articles_show_uploaded_images_sized_and_keep_them_from_deletion() {
         )
         .await;
     assert_eq!(article.status, 201, "{}", article.text());
-    let html = article.json()["body_html"].as_str().expect("html").to_owned();
+    let html = article.json()["body_html"]
+        .as_str()
+        .expect("html")
+        .to_owned();
     let base = &url[..url.len() - "original.png".len()];
     assert!(
         html.contains(&format!(
@@ -474,7 +615,10 @@ async fn articles_show_uploaded_images_sized_and_keep_them_from_deletion() {
         )),
         "{html}"
     );
-    assert!(html.contains("<img src=\"https://example.com/x.png\" alt=\"elsewhere\">"), "{html}");
+    assert!(
+        html.contains("<img src=\"https://example.com/x.png\" alt=\"elsewhere\">"),
+        "{html}"
+    );
     // A page using it as its cover.
     let page = app
         .call(
@@ -487,14 +631,27 @@ async fn articles_show_uploaded_images_sized_and_keep_them_from_deletion() {
     assert_eq!(page.status, 201, "{}", page.text());
 
     let refused = app
-        .call(Method::DELETE, &format!("/api/v1/media/{id}"), &writer, None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/media/{id}"),
+            &writer,
+            None,
+        )
         .await;
     let problem = refused.problem(409, "/problems/conflict");
     let detail = problem["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains("article `sagas`") && detail.contains("page `about`"), "{problem}");
-    app.call(Method::DELETE, &format!("/api/v1/media/{id}?force=maybe"), &writer, None)
-        .await
-        .problem(400, "/problems/bad-request");
+    assert!(
+        detail.contains("article `sagas`") && detail.contains("page `about`"),
+        "{problem}"
+    );
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/media/{id}?force=maybe"),
+        &writer,
+        None,
+    )
+    .await
+    .problem(400, "/problems/bad-request");
 
     // Once neither mentions it, it can go; the article's other writes keep working meanwhile.
     let edited = app
@@ -506,19 +663,44 @@ async fn articles_show_uploaded_images_sized_and_keep_them_from_deletion() {
         .await;
     assert_eq!(edited.status, 200, "{}", edited.text());
     let still = app
-        .call(Method::DELETE, &format!("/api/v1/media/{id}"), &writer, None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/media/{id}"),
+            &writer,
+            None,
+        )
         .await;
     let problem = still.problem(409, "/problems/conflict");
-    assert!(!problem["detail"].as_str().unwrap_or_default().contains("sagas"), "{problem}");
+    assert!(
+        !problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sagas"),
+        "{problem}"
+    );
     let forced = app
-        .call(Method::DELETE, &format!("/api/v1/media/{id}?force=true"), &writer, None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/media/{id}?force=true"),
+            &writer,
+            None,
+        )
         .await;
     assert_eq!(forced.status, 204, "{}", forced.text());
-    app.get(&format!("/media/{hash}/original.png")).await.problem(404, "/problems/not-found");
-    app.get(&format!("/media/{hash}/480w.webp")).await.problem(404, "/problems/not-found");
-    app.call(Method::DELETE, &format!("/api/v1/media/{id}"), &writer, None)
+    app.get(&format!("/media/{hash}/original.png"))
         .await
         .problem(404, "/problems/not-found");
+    app.get(&format!("/media/{hash}/480w.webp"))
+        .await
+        .problem(404, "/problems/not-found");
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/media/{id}"),
+        &writer,
+        None,
+    )
+    .await
+    .problem(404, "/problems/not-found");
     let left: Vec<_> = std::fs::read_dir(app.media_dir.as_ref().expect("local").join(&hash))
         .map(|d| d.collect())
         .unwrap_or_default();
@@ -531,14 +713,24 @@ async fn an_image_uploaded_after_the_article_is_sized_on_its_next_write() {
     let writer = app.token(&["content:write"]);
     let bytes = png(800, 600);
     let hash = folio::domain::media::hash(&bytes);
-    let body = json!({"title": "Later", "body_markdown": format!("![x](/media/{hash}/original.png)")});
+    let body =
+        json!({"title": "Later", "body_markdown": format!("![x](/media/{hash}/original.png)")});
     let first: Value = app.put_article(&writer, "later", &body).await.json();
-    assert!(!first["body_html"].as_str().unwrap_or_default().contains("width="), "{first}");
+    assert!(
+        !first["body_html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("width="),
+        "{first}"
+    );
     assert_eq!(app.upload(&writer, "image/png", bytes).await.status, 201);
     let second = app.put_article(&writer, "later", &body).await;
     assert_eq!(second.status, 200, "{}", second.text());
     assert!(
-        second.json()["body_html"].as_str().unwrap_or_default().contains("width=\"800\" height=\"600\""),
+        second.json()["body_html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("width=\"800\" height=\"600\""),
         "{}",
         second.text()
     );

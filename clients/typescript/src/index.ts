@@ -714,3 +714,95 @@ export class FolioError extends Error {
 function isProblem(body: unknown): body is Problem {
   return typeof body === "object" && body !== null && "type" in body && "status" in body;
 }
+
+/** An uploaded file: its served `url` (immutable), sniffed `content_type`, `width`/`height` for raster images,
+ * `alt`, content `hash`, and `variants` (narrower copies, narrowest first, each in the original's format then
+ * WebP) for building a `srcset`. */
+export type Media = Schemas["MediaView"];
+export type MediaVariant = Schemas["MediaVariantView"];
+export type MediaListing = Schemas["MediaListing"];
+/** A media object as an upload answered it: `created` is false when these bytes were uploaded before (the
+ * existing file is answered, unchanged). */
+export interface MediaUpload {
+  media: Media;
+  created: boolean;
+}
+
+/**
+ * Uploads a file (`POST /api/v1/media`; `content:write` token) as a raw body: a `Blob`/`File` (a browser's file
+ * input) or bytes. The server sniffs the type from the bytes; `contentType` is only sent along. Uploading the same
+ * bytes again answers the existing file (`created: false`), so a publishing script can rerun freely. Throws a
+ * {@link FolioError}: `413` over the byte limit, `415` for a type not accepted, `422` (`problem.errors[0].code`
+ * `dimensions`, `polyglot` or `unreadable`) for an image refused.
+ */
+export async function uploadMedia(
+  client: FolioClient,
+  file: Blob | Uint8Array,
+  options: { alt?: string; filename?: string; contentType?: string; signal?: AbortSignal } = {},
+): Promise<MediaUpload> {
+  const body = file instanceof Uint8Array ? new Blob([new Uint8Array(file)]) : file;
+  const contentType = options.contentType ?? (body.type || "application/octet-stream");
+  const { data, error, response } = await client.POST("/api/v1/media", {
+    params: { query: { alt: options.alt, filename: options.filename } },
+    // The spec types a raw body as a binary string; a Blob is what fetch sends as is.
+    body: body as unknown as string,
+    bodySerializer: (b: unknown) => b as BodyInit,
+    headers: { "Content-Type": contentType },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return { media: data, created: response.status === 201 };
+}
+
+/** Uploaded files, newest first (`GET /api/v1/media`; `content:read` token). */
+export async function listMedia(
+  client: FolioClient,
+  options: { page?: number; perPage?: number; signal?: AbortSignal } = {},
+): Promise<MediaListing> {
+  const { data, error, response } = await client.GET("/api/v1/media", {
+    params: { query: { page: options.page, per_page: options.perPage } },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** Sets (or, with `null`, clears) a file's alt text (`PATCH /api/v1/media/{id}`). */
+export async function setMediaAlt(
+  client: FolioClient,
+  id: string,
+  alt: string | null,
+  options: { signal?: AbortSignal } = {},
+): Promise<Media> {
+  const { data, error, response } = await client.PATCH("/api/v1/media/{id}", {
+    params: { path: { id } },
+    body: { alt },
+    signal: options.signal,
+  });
+  if (!data) throw new FolioError(response, error);
+  return data;
+}
+
+/** Deletes a file and its variants (`DELETE /api/v1/media/{id}`). Without `force`, a file that an article or page
+ * mentions is refused with a {@link FolioError} `409` naming them. */
+export async function deleteMedia(
+  client: FolioClient,
+  id: string,
+  options: { force?: boolean; signal?: AbortSignal } = {},
+): Promise<void> {
+  const { error, response } = await client.DELETE("/api/v1/media/{id}", {
+    params: { path: { id }, query: { force: options.force } },
+    signal: options.signal,
+  });
+  if (!response.ok) throw new FolioError(response, error);
+}
+
+/** A `srcset` of an uploaded image's files in one format (the original's, or `image/webp`), narrowest first, with
+ * the original last when it is in that format. */
+export function srcsetOf(media: Media, contentType: string = media.content_type): string {
+  const files = media.variants
+    .filter((v) => v.content_type === contentType)
+    .map((v) => `${v.url} ${v.width}w`);
+  if (media.content_type === contentType && media.width) files.push(`${media.url} ${media.width}w`);
+  return files.join(", ");
+}

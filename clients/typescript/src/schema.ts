@@ -626,6 +626,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uploaded files, newest first (`content:read`). */
+        get: operations["list_media"];
+        put?: never;
+        /**
+         * Upload a file.
+         * @description The body is the file itself (any `Content-Type`: the type is sniffed from the bytes), or
+         *     `multipart/form-data` with a `file` part and an optional `alt` field. Accepted: JPEG, PNG, GIF, WebP, SVG and
+         *     PDF. Raster images are checked against the dimension limits from their header before decoding, then stored
+         *     without metadata (EXIF, GPS, XMP, comments), upright, with responsive variants. The same bytes uploaded
+         *     again answer the existing file with 200 (its alt text unchanged): reruns change nothing.
+         */
+        post: operations["upload_media"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One uploaded file (`content:read`). */
+        get: operations["get_media"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file and its variants.
+         * @description Refused with 409 while an article or page mentions it (its Markdown or cover image holds the file's URL),
+         *     naming them, unless `force=true`. Caches that kept the file (it is served as immutable) may go on serving it
+         *     until they are purged.
+         */
+        delete: operations["delete_media"];
+        options?: never;
+        head?: never;
+        /**
+         * Set or clear a file's alt text.
+         * @description A JSON (or merge-patch) object with `alt`. Articles already written keep the alt text they were written
+         *     with: alt text lives in their Markdown.
+         */
+        patch: operations["patch_media"];
+        trace?: never;
+    };
+    "/media/{hash}/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Serve an uploaded file or one of its variants.
+         * @description Immutable (the URL holds the hash of what was uploaded), with an ETag, byte ranges (one range per request;
+         *     several are answered with the whole file), the sniffed type and `nosniff`. SVG and PDF are sandboxed and
+         *     offered as downloads (`Content-Disposition: attachment`); an `<img>` still shows an SVG.
+         */
+        get: operations["serve_media"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1666,6 +1741,11 @@ export interface components {
             message: string;
         };
         /**
+         * Format: binary
+         * @description A file's bytes, as uploaded or served.
+         */
+        FileBytes: string;
+        /**
          * @description The state of the process or of its database.
          * @example {
          *       "status": "ok"
@@ -1739,6 +1819,111 @@ export interface components {
             next?: string | null;
             /** @description Page mode only. */
             last?: string | null;
+        };
+        /** @description A page of uploaded files, newest first. */
+        MediaListing: {
+            data: components["schemas"]["MediaView"][];
+            meta: components["schemas"]["Meta"];
+            links: components["schemas"]["Links"];
+        };
+        /**
+         * @description The one field of a file that can change.
+         * @example {
+         *       "alt": "Sequence diagram of the saga"
+         *     }
+         */
+        MediaPatch: {
+            /** @description At most 1000 characters; null clears it. */
+            alt?: string | null;
+        };
+        /**
+         * @description A responsive variant of an image: a narrower copy, in the original's format or in WebP.
+         * @example {
+         *       "bytes": 48213,
+         *       "content_type": "image/webp",
+         *       "height": 540,
+         *       "url": "https://api.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/960w.webp",
+         *       "width": 960
+         *     }
+         */
+        MediaVariantView: {
+            url: string;
+            content_type: string;
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            height: number;
+            /** Format: int64 */
+            bytes: number;
+        };
+        /**
+         * @description An uploaded file.
+         * @example {
+         *       "alt": "Sequence diagram of the saga",
+         *       "bytes": 182734,
+         *       "content_type": "image/png",
+         *       "created_at": "2026-11-30T09:00:00Z",
+         *       "filename": "saga.png",
+         *       "hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "height": 1080,
+         *       "id": "0b6f3a52-8f1e-4f43-9c55-3c1f4d0e9a10",
+         *       "updated_at": "2026-11-30T09:00:00Z",
+         *       "url": "https://api.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/original.png",
+         *       "variants": [
+         *         {
+         *           "bytes": 40121,
+         *           "content_type": "image/png",
+         *           "height": 270,
+         *           "url": "https://api.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/480w.png",
+         *           "width": 480
+         *         },
+         *         {
+         *           "bytes": 12011,
+         *           "content_type": "image/webp",
+         *           "height": 270,
+         *           "url": "https://api.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/480w.webp",
+         *           "width": 480
+         *         }
+         *       ],
+         *       "width": 1920
+         *     }
+         */
+        MediaView: {
+            /** Format: uuid */
+            id: string;
+            /** @description Where the file is served (metadata stripped); the URL never changes content, so it may be cached for ever. */
+            url: string;
+            /**
+             * @description Sniffed from the bytes: `image/jpeg`, `image/png`, `image/gif`, `image/webp`, `image/svg+xml` or
+             *     `application/pdf`.
+             */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Size of the served file.
+             */
+            bytes: number;
+            /**
+             * Format: int32
+             * @description Pixels, for raster images; null otherwise.
+             */
+            width?: number | null;
+            /** Format: int32 */
+            height?: number | null;
+            alt?: string | null;
+            /** @description The name the upload came with, if any (informative only). */
+            filename?: string | null;
+            /** @description Hex SHA-256 of the bytes as uploaded: the same bytes always find this file. */
+            hash: string;
+            /**
+             * @description Narrower copies, narrowest first; at each width the original's format, then WebP. Empty for a GIF,
+             *     an SVG, a PDF, or an image no wider than the narrowest configured width.
+             */
+            variants: components["schemas"]["MediaVariantView"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /**
          * @example {
@@ -2698,6 +2883,16 @@ export interface components {
             last_used_at?: string | null;
             /** Format: date-time */
             expires_at?: string | null;
+        };
+        /** @description A multipart upload's form (`multipart/form-data`). */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description The file.
+             */
+            file: string;
+            /** @description Alternative text, at most 1000 characters. */
+            alt?: string | null;
         };
         /**
          * @description The body of a webhook announcing a change. Sent as a POST with `content-type: application/json` and the
@@ -5080,6 +5275,286 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_media: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number, from 1 (default 1).
+                 * @example 1
+                 */
+                page?: number;
+                /**
+                 * @description Files per page, 1 to 100 (default 20).
+                 * @example 20
+                 */
+                per_page?: number;
+            };
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaListing"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    upload_media: {
+        parameters: {
+            query?: {
+                /** @description The image's alternative text, at most 1000 characters. */
+                alt?: string;
+                /**
+                 * @description The file's name as the uploader knows it, at most 255 characters (informative: the type comes from the
+                 *     bytes).
+                 */
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["FileBytes"];
+                "image/jpeg": components["schemas"]["FileBytes"];
+                "image/png": components["schemas"]["FileBytes"];
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description These bytes were uploaded before: the existing file */
+            200: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaView"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_media: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The file's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaView"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_media: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Delete even while articles or pages mention the file (their images then break).
+                 * @example false
+                 */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The file's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_media: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The file's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaPatch"];
+                "application/merge-patch+json": components["schemas"]["MediaPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    serve_media: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description One byte range
+                 * @example bytes=0-1023
+                 */
+                Range?: string;
+                /** @description ETags from an earlier answer: a `304` without a body when one still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description The hex SHA-256 of the uploaded bytes
+                 * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                 */
+                hash: string;
+                /**
+                 * @description `original.{ext}` or a variant, `{width}w.{ext}`
+                 * @example 960w.webp
+                 */
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description `public, max-age=31536000, immutable` */
+                    "Cache-Control"?: string;
+                    ETag?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": components["schemas"]["FileBytes"];
+                    "image/png": components["schemas"]["FileBytes"];
+                    "image/gif": components["schemas"]["FileBytes"];
+                    "image/webp": components["schemas"]["FileBytes"];
+                    "image/svg+xml": components["schemas"]["FileBytes"];
+                    "application/pdf": components["schemas"]["FileBytes"];
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    /** @description `bytes 0-1023/182734` */
+                    "Content-Range"?: string;
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["FileBytes"];
+                };
+            };
+            /** @description The file matches `If-None-Match` */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            /** @description The range starts past the end of the file */
+            416: {
+                headers: {
+                    /** @description `bytes *\/182734` */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

@@ -8,6 +8,11 @@ use uuid::Uuid;
 use super::{rfc3339, Meta};
 use crate::store::media::MediaRecord;
 
+/// A file's bytes, as uploaded or served.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(#[allow(dead_code)] Vec<u8>);
+
 /// A responsive variant of an image: a narrower copy, in the original's format or in WebP.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"url": "https://api.example.com/media/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/960w.webp",

@@ -133,7 +133,7 @@ pub(super) fn sized<'a>(events: Vec<Event<'a>>, images: &Images) -> Vec<Event<'a
 /// A `srcset` whose every candidate is an http(s) URL or a path: nothing else survives sanitizing.
 pub(super) fn safe_srcset(value: &str) -> bool {
     value.split(',').all(|candidate| {
-        let url = candidate.trim().split_whitespace().next().unwrap_or_default();
+        let url = candidate.split_whitespace().next().unwrap_or_default();
         url.starts_with('/') || url.starts_with("https://") || url.starts_with("http://")
     })
 }
@@ -150,9 +150,21 @@ mod tests {
             hash.clone(),
             EmbeddedImage {
                 files: vec![
-                    EmbeddedFile { file: "original.png".into(), width: 1200, height: 800 },
-                    EmbeddedFile { file: "480w.png".into(), width: 480, height: 320 },
-                    EmbeddedFile { file: "480w.webp".into(), width: 480, height: 320 },
+                    EmbeddedFile {
+                        file: "original.png".into(),
+                        width: 1200,
+                        height: 800,
+                    },
+                    EmbeddedFile {
+                        file: "480w.png".into(),
+                        width: 480,
+                        height: 320,
+                    },
+                    EmbeddedFile {
+                        file: "480w.webp".into(),
+                        width: 480,
+                        height: 320,
+                    },
                 ],
             },
         );
@@ -160,21 +172,37 @@ mod tests {
             "![A \"diagram\"](https://api.example/media/{hash}/original.png \"Saga\")\n\n![other](/x.png)\n\n![unknown](/media/{}/original.png)\n",
             "d".repeat(64)
         );
-        let html = super::super::render_checked_with(&md, &images).expect("rendered").html;
+        let html = super::super::render_checked_with(&md, &images)
+            .expect("rendered")
+            .html;
         let expected = format!(
             "<img src=\"https://api.example/media/{hash}/original.png\" alt=\"A &quot;diagram&quot;\" width=\"1200\" height=\"800\" loading=\"lazy\" decoding=\"async\" srcset=\"https://api.example/media/{hash}/480w.png 480w, https://api.example/media/{hash}/original.png 1200w\" sizes=\"(max-width: 1200px) 100vw, 1200px\" title=\"Saga\">"
         );
         assert!(html.contains(&expected), "{html}");
-        assert!(html.contains("<img src=\"/x.png\" alt=\"other\">"), "{html}");
-        assert!(html.contains(&format!("<img src=\"/media/{}/original.png\" alt=\"unknown\">", "d".repeat(64))), "{html}");
+        assert!(
+            html.contains("<img src=\"/x.png\" alt=\"other\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<img src=\"/media/{}/original.png\" alt=\"unknown\">",
+                "d".repeat(64)
+            )),
+            "{html}"
+        );
         // Without uploads known, the same Markdown renders as before.
         let plain = super::super::render_checked(&md).expect("rendered").html;
-        assert!(!plain.contains("srcset") && !plain.contains("loading"), "{plain}");
+        assert!(
+            !plain.contains("srcset") && !plain.contains("loading"),
+            "{plain}"
+        );
     }
 
     #[test]
     fn raw_html_cannot_smuggle_a_script_url_into_srcset() {
-        let r = super::super::render("<img src=\"/a.png\" srcset=\"javascript:alert(1) 1x\" loading=\"lazy\">");
+        let r = super::super::render(
+            "<img src=\"/a.png\" srcset=\"javascript:alert(1) 1x\" loading=\"lazy\">",
+        );
         assert!(!r.html.contains("javascript"), "{}", r.html);
         assert!(r.html.contains("loading=\"lazy\""), "{}", r.html);
     }

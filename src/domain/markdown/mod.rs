@@ -83,9 +83,12 @@ fn sanitizer(generated_ids: Option<HashSet<String>>) -> ammonia::Builder<'static
                 ("code", "class") => value
                     .starts_with("language-")
                     .then_some(Cow::Borrowed(value)),
-                ("img", "loading") => matches!(value, "lazy" | "eager").then_some(Cow::Borrowed(value)),
-                ("img", "decoding") => matches!(value, "async" | "sync" | "auto")
-                    .then_some(Cow::Borrowed(value)),
+                ("img", "loading") => {
+                    matches!(value, "lazy" | "eager").then_some(Cow::Borrowed(value))
+                }
+                ("img", "decoding") => {
+                    matches!(value, "async" | "sync" | "auto").then_some(Cow::Borrowed(value))
+                }
                 ("img", "srcset") => images::safe_srcset(value).then_some(Cow::Borrowed(value)),
                 ("div" | "sup", "class") => matches!(
                     value,

@@ -162,9 +162,9 @@ pub fn is_file_name(file: &str) -> bool {
         return false;
     };
     let stem_ok = stem == "original"
-        || stem
-            .strip_suffix('w')
-            .is_some_and(|n| !n.is_empty() && n.len() <= 5 && n.bytes().all(|b| b.is_ascii_digit()));
+        || stem.strip_suffix('w').is_some_and(|n| {
+            !n.is_empty() && n.len() <= 5 && n.bytes().all(|b| b.is_ascii_digit())
+        });
     stem_ok && Kind::from_extension(ext).is_some()
 }
 

@@ -160,8 +160,11 @@ fn encode(
             image.write_with_encoder(encoder).map_err(failed)?;
         }
         Kind::Png => {
-            let mut encoder =
-                PngEncoder::new_with_quality(&mut out, CompressionType::Default, PngFilter::Adaptive);
+            let mut encoder = PngEncoder::new_with_quality(
+                &mut out,
+                CompressionType::Default,
+                PngFilter::Adaptive,
+            );
             if let Some(icc) = icc {
                 let _ = encoder.set_icc_profile(icc);
             }

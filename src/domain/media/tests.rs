@@ -24,8 +24,14 @@ fn kinds_are_sniffed_from_the_bytes() {
         Ok(Kind::Svg)
     );
     let exe = sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff");
-    assert!(matches!(exe, Err(Refusal::Kind { found: Some(_) })), "{exe:?}");
-    assert!(matches!(sniff(b"hello"), Err(Refusal::Kind { found: None })));
+    assert!(
+        matches!(exe, Err(Refusal::Kind { found: Some(_) })),
+        "{exe:?}"
+    );
+    assert!(matches!(
+        sniff(b"hello"),
+        Err(Refusal::Kind { found: None })
+    ));
     assert!(matches!(
         sniff(b"<html><svg></svg></html>"),
         Err(Refusal::Kind { .. })
@@ -36,7 +42,11 @@ fn kinds_are_sniffed_from_the_bytes() {
 fn appended_files_and_early_markup_are_polyglots() {
     let mut file = png(2, 2);
     file.extend_from_slice(b"PK\x03\x04 a zip archive");
-    assert!(matches!(sniff(&file), Err(Refusal::Polyglot(_))), "{:?}", sniff(&file));
+    assert!(
+        matches!(sniff(&file), Err(Refusal::Polyglot(_))),
+        "{:?}",
+        sniff(&file)
+    );
     let mut gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
     gif.extend_from_slice(b"<script>alert(1)</script>");
     assert!(matches!(sniff(&gif), Err(Refusal::Polyglot(_))));
@@ -67,7 +77,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for b in bytes {
         crc ^= u32::from(*b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -84,7 +98,12 @@ fn variants_are_made_for_narrower_widths_in_both_formats() {
         .collect();
     assert_eq!(
         made,
-        vec![("2w.png", 2, 1), ("2w.webp", 2, 1), ("4w.png", 4, 2), ("4w.webp", 4, 2)]
+        vec![
+            ("2w.png", 2, 1),
+            ("2w.webp", 2, 1),
+            ("4w.png", 4, 2),
+            ("4w.webp", 4, 2)
+        ]
     );
     assert_eq!(scaled_height_of(4000, 3000, 480), 360);
 }
@@ -109,5 +128,8 @@ fn mentions_and_served_urls() {
     assert_eq!(served_file(&format!("/media/{h}/evil.html")), None);
     assert!(is_file_name("original.jpg") && is_file_name("480w.webp"));
     assert!(!is_file_name("w.png") && !is_file_name("480w.exe") && !is_file_name("../x.png"));
-    assert_eq!(hash(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(
+        hash(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
 }
