@@ -340,9 +340,17 @@ pub struct MediaListParams {
     /// Files per page, 1 to 100 (default 20).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
     pub per_page: Option<String>,
+    /// Only the file with this content hash (hex SHA-256 of the uploaded bytes): lets a publisher skip uploading
+    /// what is already stored.
+    #[param(pattern = "^[0-9a-f]{64}$",
+            example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
+    pub hash: Option<String>,
 }
 
 /// Uploaded files, newest first (`content:read`).
+///
+/// With `hash`, the one file uploaded with those bytes, if any: a publisher computes the SHA-256 of a file and
+/// uploads it only when this answers nothing.
 #[utoipa::path(
     tag = "media",
     params(MediaListParams),
@@ -362,7 +370,13 @@ pub async fn list_media(
     caller.require(Scope::ContentRead)?;
     let page = listing::integer("page", params.page.as_deref(), 1, 10_000_000, 1)?;
     let per_page = listing::integer("per_page", params.per_page.as_deref(), 1, 100, 20)?;
-    let counted = super::run(&state, move |conn| store::list(conn, page, per_page)).await?;
+    let hash = params.hash.clone();
+    if hash.as_deref().is_some_and(|h| !media::is_hash(h)) {
+        return Err(ApiError::BadRequest(
+            "`hash` must be 64 lowercase hex digits (a SHA-256)".to_owned(),
+        ));
+    }
+    let counted = super::run(&state, move |conn| store::list(conn, hash.as_deref(), page, per_page)).await?;
     let (pagination, links) = listing::page_links(
         &req,
         page,

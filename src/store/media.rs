@@ -99,15 +99,27 @@ pub fn insert(conn: &mut PgConnection, new: &NewMedia) -> Result<(MediaRecord, b
     }
 }
 
-/// Newest first, a page at a time.
-pub fn list(conn: &mut PgConnection, page: i64, per_page: i64) -> Result<Counted<MediaRecord>> {
-    let rows = media::table
+/// Newest first, a page at a time; only the file of `hash` when given.
+pub fn list(
+    conn: &mut PgConnection,
+    hash: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<Counted<MediaRecord>> {
+    let filtered = || {
+        let mut query = media::table.into_boxed();
+        if let Some(hash) = hash {
+            query = query.filter(media::hash.eq(hash.to_owned()));
+        }
+        query
+    };
+    let rows = filtered()
         .order((media::created_at.desc(), media::id.desc()))
         .offset((page - 1).saturating_mul(per_page))
         .limit(per_page)
         .select(MediaRecord::as_select())
         .load(conn)?;
-    let total = media::table.count().get_result(conn)?;
+    let total = filtered().count().get_result(conn)?;
     Ok(Counted { rows, total })
 }
 

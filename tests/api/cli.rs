@@ -129,9 +129,30 @@ async fn the_curl_publisher_is_idempotent() {
     let out = String::from_utf8_lossy(&first.stdout);
     assert!(
         out.contains("articles: 3 created, 0 updated, 0 unchanged")
-            && out.contains("pages: 1 created, 0 updated, 0 unchanged"),
+            && out.contains("pages: 1 created, 0 updated, 0 unchanged")
+            && out.contains("media: 2 uploaded, 0 already stored"),
         "{out}"
     );
+    // The images beside the Markdown were uploaded, and the article links the served copies, sized.
+    let article = app.get("/api/v1/articles/hello-world").await.json();
+    let cover = article["cover_image"]["url"].as_str().expect("cover url").to_owned();
+    let cover_bytes = std::fs::read(format!("{content}/images/cover.png")).expect("cover");
+    assert_eq!(
+        TestApp::served_path(&cover),
+        format!("/media/{}/original.png", folio::domain::media::hash(&cover_bytes))
+    );
+    assert_eq!(app.get(&TestApp::served_path(&cover)).await.status, 200);
+    let diagram = folio::domain::media::hash(
+        &std::fs::read(format!("{content}/images/diagram.png")).expect("diagram"),
+    );
+    let html = article["body_html"].as_str().unwrap_or_default();
+    assert!(
+        html.contains(&format!("/media/{diagram}/original.png\" alt=\"How a push becomes a post"))
+            && html.contains("width=\"1400\" height=\"700\" loading=\"lazy\"")
+            && html.contains(&format!("/media/{diagram}/960w.png 960w")),
+        "{html}"
+    );
+    assert!(!html.contains("./images/"), "{html}");
     let before = app
         .send(bearer(
             app.request(Method::GET, "/api/v1/articles?status=any&sort=title"),
@@ -148,7 +169,9 @@ async fn the_curl_publisher_is_idempotent() {
         String::from_utf8_lossy(&second.stdout)
             .contains("articles: 0 created, 0 updated, 3 unchanged\n")
             && String::from_utf8_lossy(&second.stdout)
-                .contains("pages: 0 created, 0 updated, 1 unchanged"),
+                .contains("pages: 0 created, 0 updated, 1 unchanged")
+            && String::from_utf8_lossy(&second.stdout)
+                .contains("media: 0 uploaded, 2 already stored"),
         "{}",
         String::from_utf8_lossy(&second.stdout)
     );
