@@ -11,7 +11,7 @@
 // site's settings, and restore them. Screenshots go to screenshots/. CHROMIUM overrides the browser's path (default
 // /usr/bin/chromium). run-tests.sh starts both servers, seeds the site and runs this.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,9 @@ const HOSTILE = {
   slug: "quokka-markup-title",
   title: `Quokka <img src=x onerror="globalThis.pwned = 1"> & <script>globalThis.pwned = 2</script> 'Titles'`,
 };
+/** The article the image test publishes (and removes), showing the diagram that examples/content keeps. */
+const PICTURE = { slug: "quokka-picture-post", image: join(here, "..", "content", "images", "diagram.png") };
+
 /** The page the pages test publishes under one slug, renames, and removes. */
 const RENAMED = { before: "quokka-colophon-draft", after: "quokka-colophon", title: "Quokka Colophon" };
 
@@ -522,6 +525,75 @@ describe("the example frontend in Chromium", () => {
       assert.equal(restored.status, 200);
     }
     assert.deepEqual(await apiJson("/api/v1/site"), before);
+  });
+
+  test("an uploaded image in an article: sized, lazy, and the srcset candidate that fits the screen", async () => {
+    const token = env("FOLIO_TOKEN");
+    const upload = await fetch(`${API}/api/v1/media?alt=Diagram`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/octet-stream" },
+      body: readFileSync(PICTURE.image),
+    });
+    assert.ok([200, 201].includes(upload.status), `upload: ${upload.status}`);
+    const media = await upload.json();
+    assert.deepEqual([media.width, media.height], [1400, 700]);
+    const markdown = `---\ntitle: Quokka Picture Post\nstatus: published\npublished_at: 2001-01-01T00:00:00Z\n---\n` +
+      `Some words first, so that the picture is further down.\n\n![A sequence diagram](${media.url})\n`;
+    const put = await fetch(`${API}/api/v1/articles/${PICTURE.slug}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/markdown; charset=utf-8" },
+      body: markdown,
+    });
+    assert.ok([200, 201].includes(put.status), `article: ${put.status}`);
+    try {
+      const picture = async () => {
+        await open(`/article/${PICTURE.slug}`, "article");
+        const img = page.locator(".prose img");
+        assert.equal(await img.getAttribute("width"), "1400");
+        assert.equal(await img.getAttribute("height"), "700");
+        assert.equal(await img.getAttribute("loading"), "lazy");
+        assert.equal(await img.getAttribute("alt"), "A sequence diagram");
+        await img.scrollIntoViewIfNeeded();
+        await page.waitForFunction(() => {
+          const i = document.querySelector(".prose img");
+          return i && i.complete && i.naturalWidth > 0;
+        });
+        return img.evaluate((i) => ({
+          currentSrc: i.currentSrc,
+          box: [Math.round(i.getBoundingClientRect().width), Math.round(i.getBoundingClientRect().height)],
+        }));
+      };
+      // A wide window shows the original; the box keeps the image's ratio (2:1).
+      const wide = await picture();
+      assert.equal(wide.currentSrc, media.url);
+      assert.ok(Math.abs(wide.box[0] - 2 * wide.box[1]) <= 2, `ratio of ${wide.box}`);
+      await page.screenshot({ path: join(shots, "article-with-image.png"), fullPage: true });
+
+      // A phone-sized window loads the 480-pixel variant instead.
+      const narrowPage = await context.newPage();
+      const previous = page;
+      page = narrowPage;
+      try {
+        await page.setViewportSize({ width: 400, height: 800 });
+        const narrow = await picture();
+        assert.equal(narrow.currentSrc, media.url.replace(/original\.png$/, "480w.png"));
+        await page.screenshot({ path: join(shots, "article-with-image-narrow.png"), fullPage: true });
+      } finally {
+        page = previous;
+        await narrowPage.close();
+      }
+    } finally {
+      const removed = await fetch(`${API}/api/v1/articles/${PICTURE.slug}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(removed.status, 204);
+      const deleted = await fetch(`${API}/api/v1/media/${media.id}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      assert.equal(deleted.status, 204);
+    }
   });
 
   test("no script errors", () => {

@@ -69,7 +69,8 @@ export FOLIO_URL="http://127.0.0.1:$api_port"
 export FRONTEND_URL="http://127.0.0.1:$web_port"
 
 step "serve the API at $FOLIO_URL and the frontend at $FRONTEND_URL"
-FOLIO_BIND="127.0.0.1:$api_port" RUST_LOG="${RUST_LOG:-warn}" "$FOLIO_BIN" serve >"$api_log" 2>&1 &
+media_dir="$(mktemp -d -t folio-frontend-media.XXXXXX)"
+FOLIO_MEDIA_STORE="$media_dir" FOLIO_BIND="127.0.0.1:$api_port" RUST_LOG="${RUST_LOG:-warn}" "$FOLIO_BIN" serve >"$api_log" 2>&1 &
 api=$!
 python3 -m http.server "$web_port" --bind 127.0.0.1 --directory "$here" >"$web_log" 2>&1 &
 web=$!
@@ -107,5 +108,5 @@ if [ "$status" -ne 0 ]; then
   echo "run-tests: the browser test failed; API log tail:" >&2
   tail -n 40 "$api_log" >&2
 fi
-rm -f "$api_log" "$web_log"
+rm -rf "$api_log" "$web_log" "$media_dir"
 exit "$status"
