@@ -604,6 +604,7 @@ fn byte_range(req: &HttpRequest, size: u64) -> Result<Option<std::ops::Range<u64
         (status = 304, description = "The file matches `If-None-Match`", headers(("ETag" = String))),
         (status = 404, response = NotFound),
         (status = 416, description = "The range starts past the end of the file",
+         body = super::problem::Problem, content_type = "application/problem+json",
          headers(("Content-Range" = String, description = "`bytes */182734`"))),
         (status = 429, response = super::responses::RateLimited),
         (status = 503, response = super::responses::Unavailable),

@@ -73,7 +73,8 @@ token="${token_out%%$'\n'*}"
 case "$token" in folio_*) ;; *) echo "unexpected token output" >&2; exit 2 ;; esac
 
 echo "== starting folio on $base (log: $REPORT_DIR/folio.log)"
-FOLIO_BIND="127.0.0.1:$port" "$FOLIO_BIN" serve >"$REPORT_DIR/folio.log" 2>&1 &
+media_dir="$(mktemp -d -t folio-contract-media.XXXXXX)"
+FOLIO_MEDIA_STORE="$media_dir" FOLIO_BIND="127.0.0.1:$port" "$FOLIO_BIN" serve >"$REPORT_DIR/folio.log" 2>&1 &
 server_pid=$!
 stop_server() {
   if kill -0 "$server_pid" 2>/dev/null; then
@@ -82,6 +83,7 @@ stop_server() {
     kill -KILL "$server_pid" 2>/dev/null || true
   fi
   wait "$server_pid" 2>/dev/null || true
+  rm -rf "$media_dir"
 }
 trap stop_server EXIT
 
