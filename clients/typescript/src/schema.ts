@@ -633,7 +633,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Uploaded files, newest first (`content:read`). */
+        /**
+         * Uploaded files, newest first (`content:read`).
+         * @description With `hash`, the one file uploaded with those bytes, if any: a publisher computes the SHA-256 of a file and
+         *     uploads it only when this answers nothing.
+         */
         get: operations["list_media"];
         put?: never;
         /**
@@ -5292,6 +5296,12 @@ export interface operations {
                  * @example 20
                  */
                 per_page?: number;
+                /**
+                 * @description Only the file with this content hash (hex SHA-256 of the uploaded bytes): lets a publisher skip uploading
+                 *     what is already stored.
+                 * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                 */
+                hash?: string;
             };
             header?: {
                 /** @description ETags from an earlier answer: a `304` without a body when one still matches */
@@ -5553,7 +5563,9 @@ export interface operations {
                     "Content-Range"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
