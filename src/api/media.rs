@@ -342,8 +342,10 @@ pub struct MediaListParams {
     pub per_page: Option<String>,
     /// Only the file with this content hash (hex SHA-256 of the uploaded bytes): lets a publisher skip uploading
     /// what is already stored.
-    #[param(pattern = "^[0-9a-f]{64}$",
-            example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
+    #[param(
+        pattern = "^[0-9a-f]{64}$",
+        example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    )]
     pub hash: Option<String>,
 }
 
@@ -376,7 +378,10 @@ pub async fn list_media(
             "`hash` must be 64 lowercase hex digits (a SHA-256)".to_owned(),
         ));
     }
-    let counted = super::run(&state, move |conn| store::list(conn, hash.as_deref(), page, per_page)).await?;
+    let counted = super::run(&state, move |conn| {
+        store::list(conn, hash.as_deref(), page, per_page)
+    })
+    .await?;
     let (pagination, links) = listing::page_links(
         &req,
         page,
@@ -460,6 +465,8 @@ pub async fn patch_media(
     let uuid = parse_id(&id)?;
     body::kind(&req, &[BodyKind::Json, BodyKind::MergePatch])?;
     let map = body::json_object(&body::read(&req, payload, state.max_body_bytes()).await?)?;
+    // A merge patch without `alt` changes nothing; `"alt": null` clears it.
+    let given = map.contains_key("alt");
     let input: MediaPatch = body::fields(map, &["alt"], &[])?;
     if let Some(alt) = &input.alt {
         if alt.chars().count() > MAX_ALT_CHARS || alt.contains('\0') {
@@ -470,8 +477,9 @@ pub async fn patch_media(
             ));
         }
     }
-    let record = super::run(&state, move |conn| {
-        store::set_alt(conn, uuid, input.alt.as_deref())
+    let record = super::run(&state, move |conn| match given {
+        true => store::set_alt(conn, uuid, input.alt.as_deref()),
+        false => store::get(conn, uuid)?.ok_or(crate::store::Error::NotFound),
     })
     .await
     .map_err(|e| match e {

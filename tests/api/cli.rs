@@ -135,11 +135,17 @@ async fn the_curl_publisher_is_idempotent() {
     );
     // The images beside the Markdown were uploaded, and the article links the served copies, sized.
     let article = app.get("/api/v1/articles/hello-world").await.json();
-    let cover = article["cover_image"]["url"].as_str().expect("cover url").to_owned();
+    let cover = article["cover_image"]["url"]
+        .as_str()
+        .expect("cover url")
+        .to_owned();
     let cover_bytes = std::fs::read(format!("{content}/images/cover.png")).expect("cover");
     assert_eq!(
         TestApp::served_path(&cover),
-        format!("/media/{}/original.png", folio::domain::media::hash(&cover_bytes))
+        format!(
+            "/media/{}/original.png",
+            folio::domain::media::hash(&cover_bytes)
+        )
     );
     assert_eq!(app.get(&TestApp::served_path(&cover)).await.status, 200);
     let diagram = folio::domain::media::hash(
@@ -147,8 +153,9 @@ async fn the_curl_publisher_is_idempotent() {
     );
     let html = article["body_html"].as_str().unwrap_or_default();
     assert!(
-        html.contains(&format!("/media/{diagram}/original.png\" alt=\"How a push becomes a post"))
-            && html.contains("width=\"1400\" height=\"700\" loading=\"lazy\"")
+        html.contains(&format!(
+            "/media/{diagram}/original.png\" alt=\"How a push becomes a post"
+        )) && html.contains("width=\"1400\" height=\"700\" loading=\"lazy\"")
             && html.contains(&format!("/media/{diagram}/960w.png 960w")),
         "{html}"
     );

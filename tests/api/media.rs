@@ -223,6 +223,25 @@ async fn an_upload_is_stored_once_with_its_variants() {
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text());
     assert_eq!(patched.json()["alt"], "Saga, step by step");
+    // A merge patch without `alt` changes nothing; `null` clears it.
+    let untouched = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/media/{id}"),
+            &writer,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(untouched.json()["alt"], "Saga, step by step");
+    let cleared = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/media/{id}"),
+            &writer,
+            Some(&json!({"alt": null})),
+        )
+        .await;
+    assert_eq!(cleared.json()["alt"], Value::Null);
     app.call(
         Method::PATCH,
         &format!("/api/v1/media/{id}"),
