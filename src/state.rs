@@ -22,6 +22,8 @@ pub struct AppState {
     pub media: MediaStore,
     /// The limits and variant widths of uploads, from the settings.
     pub media_limits: crate::domain::media::Limits,
+    /// Uploads decoded at once: one per core (an image of the pixel limit takes about a gigabyte to process).
+    pub media_processing: Arc<tokio::sync::Semaphore>,
     /// Where the sitemap index's parts start, for the ETag (the change log's position) they were found at: at a
     /// million articles finding them takes a pass over the timeline, so it is done once per change.
     pub sitemap_starts: Mutex<Option<(String, store::sitemap::Starts)>>,
@@ -49,6 +51,9 @@ impl AppState {
                 max_pixels: config.media_max_pixels,
                 widths: config.media_widths.clone(),
             },
+            media_processing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             config: Arc::new(config),
             sitemap_starts: Mutex::new(None),
             cursor_secret: OnceLock::new(),

@@ -26,7 +26,6 @@ use crate::store::media::{self as store, MediaRecord, NewMedia, StoredVariant};
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// For SVG and PDF: no script, no plugin, no same-origin rights, even when opened on their own.
 pub const SANDBOX: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox";
-const MAX_ALT_CHARS: usize = 1000;
 const MAX_FILENAME_CHARS: usize = 255;
 
 impl From<StorageError> for ApiError {
@@ -139,11 +138,26 @@ async fn read_upload(
     while let Some(field) = form.next().await {
         let mut field = field.map_err(bad)?;
         let name = field.name().unwrap_or_default().to_owned();
+        // What a part may hold, known before it is read: the file up to the upload limit, the alt text up to
+        // 4 bytes a character.
+        let cap =
+            match name.as_str() {
+                "file" if !seen_file => limit,
+                "alt" if upload.alt.is_none() => media::MAX_ALT_CHARS as u64 * 4,
+                other => return Err(ApiError::field(
+                    other,
+                    "unknown",
+                    "is not a field of an upload (send `file` and, optionally, `alt`, once each)",
+                )),
+            };
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(bad)?;
-            if (value.len() + chunk.len()) as u64 > limit {
-                return Err(too_large(limit));
+            if (value.len() + chunk.len()) as u64 > cap {
+                return Err(match name.as_str() {
+                    "file" => too_large(limit),
+                    _ => ApiError::field("alt", "length", media::ALT_RULE),
+                });
             }
             value.extend_from_slice(&chunk);
         }
@@ -179,14 +193,12 @@ async fn read_upload(
 
 fn check_texts(upload: &Upload) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    if let Some(alt) = &upload.alt {
-        if alt.chars().count() > MAX_ALT_CHARS || alt.contains('\0') {
-            errors.push(FieldError::new(
-                "alt",
-                "length",
-                "must be at most 1000 characters, without NUL",
-            ));
-        }
+    if upload
+        .alt
+        .as_deref()
+        .is_some_and(|alt| !media::valid_alt(alt))
+    {
+        errors.push(FieldError::new("alt", "length", media::ALT_RULE));
     }
     if let Some(name) = &upload.filename {
         if name.chars().count() > MAX_FILENAME_CHARS || name.contains('\0') {
@@ -315,12 +327,27 @@ pub async fn upload_media(
     let hash = media::hash(&upload.bytes);
     let lookup = hash.clone();
     if let Some(existing) = super::run(&state, move |conn| store::by_hash(conn, &lookup)).await? {
-        return Ok(answer(false, MediaView::new(existing, &base(&req, &state))));
+        // A delete racing an upload of the same bytes can leave the row without its files: the same bytes
+        // uploaded again store them again.
+        if state.media.exists(&existing.hash, &existing.file).await? {
+            return Ok(answer(false, MediaView::new(existing, &base(&req, &state))));
+        }
+        log::warn!(
+            "media {}: the row is there, its files are not: storing them again",
+            existing.hash
+        );
     }
     let limits = state.media_limits.clone();
+    let permit = state
+        .media_processing
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
     let processed = super::blocking(move || process(upload, hash, &limits))
         .await?
         .map_err(refused)?;
+    drop(permit);
     // Files before the row: a row never names a file that is not stored.
     for (file, bytes) in processed.files {
         state.media.put(&processed.row.hash, &file, bytes).await?;
@@ -468,14 +495,12 @@ pub async fn patch_media(
     // A merge patch without `alt` changes nothing; `"alt": null` clears it.
     let given = map.contains_key("alt");
     let input: MediaPatch = body::fields(map, &["alt"], &[])?;
-    if let Some(alt) = &input.alt {
-        if alt.chars().count() > MAX_ALT_CHARS || alt.contains('\0') {
-            return Err(ApiError::field(
-                "alt",
-                "length",
-                "must be at most 1000 characters, without NUL",
-            ));
-        }
+    if input
+        .alt
+        .as_deref()
+        .is_some_and(|alt| !media::valid_alt(alt))
+    {
+        return Err(ApiError::field("alt", "length", media::ALT_RULE));
     }
     let record = super::run(&state, move |conn| match given {
         true => store::set_alt(conn, uuid, input.alt.as_deref()),
@@ -524,15 +549,7 @@ pub async fn delete_media(
     id: Path<String>,
     params: Query<DeleteParams>,
 ) -> Answer {
-    let force = match params.force.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "`force` must be `true` or `false`, not `{other}`"
-            )))
-        }
-    };
+    let force = listing::boolean("force", params.force.as_deref())?.unwrap_or(false);
     let uuid = parse_id(&id)?;
     let deleted = super::run(&state, move |conn| store::delete(conn, uuid, force))
         .await

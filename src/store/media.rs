@@ -192,12 +192,14 @@ pub fn delete(
     })
 }
 
-/// The sizes of the uploads among `hashes`, for rendering the images a document shows.
+/// The sizes of the uploads among `hashes`, for rendering the images a document shows. Their rows stay locked
+/// (`FOR KEY SHARE`) until the document's transaction ends, so a delete of one waits for it and then sees the
+/// document's mention.
 pub fn images(conn: &mut PgConnection, hashes: &[String]) -> Result<Images> {
     let rows: Vec<MediaRecord> = media::table
         .filter(media::hash.eq_any(hashes))
-        .filter(media::width.is_not_null())
         .select(MediaRecord::as_select())
+        .for_key_share()
         .load(conn)?;
     Ok(rows
         .into_iter()

@@ -754,3 +754,154 @@ async fn an_image_uploaded_after_the_article_is_sized_on_its_next_write() {
         second.text()
     );
 }
+
+/// A GIF of `frames` frames of `width` × `height`, each a flat colour, looping.
+fn gif(width: u16, height: u16, frames: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = gif::Encoder::new(&mut out, width, height, &[]).expect("gif");
+        encoder.set_repeat(gif::Repeat::Infinite).expect("repeat");
+        for i in 0..frames {
+            let shade = (i * 60 % 256) as u8;
+            let pixels: Vec<u8> = (0..usize::from(width) * usize::from(height))
+                .flat_map(|_| [shade, 255 - shade, 128])
+                .collect();
+            let mut frame = gif::Frame::from_rgb(width, height, &pixels);
+            frame.delay = 10;
+            encoder.write_frame(&frame).expect("frame");
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn animations_webp_pdf_and_svg_are_checked_and_served_safely() {
+    let app = TestApp::spawn_with(|c| c.media_max_pixels = 2_000).await;
+    let writer = app.token(&["content:write"]);
+
+    // An animation within the limit keeps its frames.
+    let doc = app.upload(&writer, "image/gif", gif(20, 20, 3)).await;
+    assert_eq!(doc.status, 201, "{}", doc.text());
+    let doc = doc.json();
+    assert_eq!(
+        (doc["width"].as_i64(), doc["height"].as_i64()),
+        (Some(20), Some(20))
+    );
+    assert_eq!(doc["variants"], json!([]));
+    let served = app
+        .get(&TestApp::served_path(doc["url"].as_str().expect("url")))
+        .await;
+    let frames = gif::DecodeOptions::new()
+        .read_info(served.body.as_slice())
+        .expect("gif")
+        .into_iter()
+        .count();
+    assert_eq!(frames, 3);
+    // Six frames of 400 pixels hold 2,400: more than the limit of 2,000, refused before decoding them.
+    let doc = app
+        .upload(&writer, "image/gif", gif(20, 20, 6))
+        .await
+        .problem(422, "/problems/validation");
+    assert_eq!(doc["errors"][0]["code"], "dimensions", "{doc}");
+    // A frame larger than the canvas (the canvas declares 2 × 2; the frame 40 × 40).
+    let mut outside = gif(40, 40, 1);
+    outside[6..8].copy_from_slice(&2u16.to_le_bytes());
+    outside[8..10].copy_from_slice(&2u16.to_le_bytes());
+    let doc = app
+        .upload(&writer, "image/gif", outside)
+        .await
+        .problem(422, "/problems/validation");
+    assert_eq!(doc["errors"][0]["code"], "unreadable", "{doc}");
+
+    // WebP with EXIF (GPS) and XMP: served without them.
+    let mut webp = Vec::new();
+    image::DynamicImage::new_rgb8(30, 20)
+        .write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut webp))
+        .expect("webp");
+    let mut parts = img_parts::webp::WebP::from_bytes(webp.into()).expect("parts");
+    parts.set_exif(Some(exif_with_gps(1).into()));
+    parts.chunks_mut().push(img_parts::riff::RiffChunk::new(
+        img_parts::webp::CHUNK_XMP,
+        img_parts::riff::RiffContent::Data(
+            b"<x:xmpmeta><exif:GPSLatitude>52,31N</exif:GPSLatitude></x:xmpmeta>"
+                .to_vec()
+                .into(),
+        ),
+    ));
+    let webp = parts.encoder().bytes().to_vec();
+    assert!(webp.windows(4).any(|w| w == b"EXIF") && webp.windows(4).any(|w| w == b"XMP "));
+    let doc = app.upload(&writer, "image/webp", webp).await;
+    assert_eq!(doc.status, 201, "{}", doc.text());
+    let served = app
+        .get(&TestApp::served_path(
+            doc.json()["url"].as_str().expect("url"),
+        ))
+        .await;
+    assert_eq!(served.header("content-type"), Some("image/webp"));
+    for marker in [&b"EXIF"[..], b"XMP ", b"GPS", b"\x88\x25"] {
+        assert!(
+            !served.body.windows(marker.len()).any(|w| w == marker),
+            "{marker:?} served"
+        );
+    }
+    assert_eq!(
+        image::load_from_memory(&served.body)
+            .expect("decodes")
+            .width(),
+        30
+    );
+
+    // A PDF: served sandboxed, as a download.
+    let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec();
+    let doc = app
+        .upload(&writer, "application/octet-stream", pdf.clone())
+        .await
+        .json();
+    assert_eq!(doc["content_type"], "application/pdf");
+    assert_eq!(
+        (doc["width"].clone(), doc["height"].clone()),
+        (Value::Null, Value::Null)
+    );
+    let served = app
+        .get(&TestApp::served_path(doc["url"].as_str().expect("url")))
+        .await;
+    assert_eq!(served.header("content-type"), Some("application/pdf"));
+    assert!(served
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("sandbox")));
+    assert!(served
+        .header("content-disposition")
+        .is_some_and(|c| c.starts_with("attachment")));
+    assert_eq!(served.body, pdf);
+
+    // An SVG that starts with a comment is still an SVG.
+    let svg = b"<!-- drawn by hand -->\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"4\"/>".to_vec();
+    let doc = app.upload(&writer, "text/plain", svg).await;
+    assert_eq!(doc.status, 201, "{}", doc.text());
+    assert_eq!(doc.json()["content_type"], "image/svg+xml");
+}
+
+#[actix_web::test]
+async fn the_same_bytes_store_lost_files_again() {
+    let app = TestApp::spawn().await;
+    let writer = app.token(&["content:write"]);
+    let bytes = png(600, 300);
+    let doc = app.upload(&writer, "image/png", bytes.clone()).await.json();
+    let hash = doc["hash"].as_str().expect("hash").to_owned();
+    // As a delete racing an upload of the same bytes can leave it: the row, and no files.
+    std::fs::remove_dir_all(app.media_dir.as_ref().expect("local").join(&hash)).expect("remove");
+    app.get(&format!("/media/{hash}/original.png"))
+        .await
+        .problem(404, "/problems/not-found");
+    let again = app.upload(&writer, "image/png", bytes).await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["id"], doc["id"]);
+    assert_eq!(
+        app.get(&format!("/media/{hash}/original.png")).await.status,
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/media/{hash}/480w.webp")).await.status,
+        200
+    );
+}

@@ -70,7 +70,12 @@ pub struct MediaView {
 impl MediaView {
     /// The view, with URLs under `base` (`https://api.example.com`).
     pub fn new(record: MediaRecord, base: &str) -> Self {
-        let url = |file: &str| format!("{base}/media/{}/{file}", record.hash);
+        let url = |file: &str| {
+            format!(
+                "{base}{}",
+                crate::domain::media::served_path(&record.hash, file)
+            )
+        };
         let variants = record
             .variants()
             .into_iter()

@@ -115,6 +115,7 @@ pub(super) fn sized<'a>(events: Vec<Event<'a>>, images: &Images) -> Vec<Event<'a
             .iter()
             .filter_map(|e| match e {
                 Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                Event::SoftBreak | Event::HardBreak => Some(" "),
                 _ => None,
             })
             .collect();

@@ -19,6 +19,20 @@ pub const HASH_LEN: usize = 64;
 /// read 256 to 1,024): markup there could make a sniffing client run the file as HTML.
 const SNIFF_WINDOW: usize = 1445;
 
+/// Most characters of an alt text.
+pub const MAX_ALT_CHARS: usize = 1000;
+pub const ALT_RULE: &str = "must be at most 1000 characters, without NUL";
+
+/// An alt text: at most `MAX_ALT_CHARS` characters, no NUL.
+pub fn valid_alt(alt: &str) -> bool {
+    alt.chars().count() <= MAX_ALT_CHARS && !alt.contains('\0')
+}
+
+/// The path a file is served at.
+pub fn served_path(hash: &str, file: &str) -> String {
+    format!("{PATH_PREFIX}{hash}/{file}")
+}
+
 /// An accepted kind of file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -184,7 +198,8 @@ pub fn sniff(bytes: &[u8]) -> Result<Kind, Refusal> {
         Some("image/gif") => Kind::Gif,
         Some("image/webp") => Kind::Webp,
         Some("application/pdf") => Kind::Pdf,
-        Some("text/xml") | None if is_svg(bytes) => Kind::Svg,
+        // An SVG that starts with a comment reads as HTML to the sniffer; its root element decides.
+        Some("text/xml" | "text/html") | None if is_svg(bytes) => Kind::Svg,
         Some(other) => {
             return Err(Refusal::Kind {
                 found: Some(other.to_owned()),

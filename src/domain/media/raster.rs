@@ -2,8 +2,9 @@
 //! metadata: EXIF, GPS, XMP, comments and whatever follows the image are gone) and the responsive variants.
 //!
 //! JPEG and PNG are decoded, turned upright by their EXIF orientation and re-encoded (JPEG at quality 90, keeping
-//! the ICC colour profile); GIF is re-encoded frame by frame (animation kept, no variants); WebP keeps its
-//! encoded image and loses its EXIF and XMP chunks. Variants: each configured width narrower than the image, in
+//! the ICC colour profile); GIF is re-encoded frame by frame (animation kept, no variants) once its frame headers
+//! are checked; WebP keeps its encoded image and only the chunks that describe it (EXIF, XMP and unknown chunks
+//! go), or is re-encoded upright when its EXIF turned it. Variants: each configured width narrower than the image, in
 //! the original's format and in lossy WebP, each made from the next larger one.
 
 use std::io::Cursor;
@@ -94,19 +95,24 @@ pub fn prepare_raster(kind: Kind, bytes: &[u8], limits: &Limits) -> Result<Prepa
             variants: Vec::new(),
         }),
         Kind::Webp => {
-            let image = decode(kind, bytes, limits)?.0;
+            let (image, _, turned) = decode(kind, bytes, limits)?;
+            // Stripping the EXIF drops the orientation too: a turned image is served re-encoded, upright.
+            let bytes = match turned {
+                true => webp(&image)?,
+                false => webp_without_metadata(bytes)?,
+            };
             let original = Variant {
                 file: original_file(kind),
                 kind,
                 width: image.width(),
                 height: image.height(),
-                bytes: webp_without_metadata(bytes)?,
+                bytes,
             };
             let variants = variants(&image, kind, &limits.widths)?;
             Ok(Prepared { original, variants })
         }
         Kind::Jpeg | Kind::Png => {
-            let (image, icc) = decode(kind, bytes, limits)?;
+            let (image, icc, _) = decode(kind, bytes, limits)?;
             let original = Variant {
                 file: original_file(kind),
                 kind,
@@ -121,12 +127,12 @@ pub fn prepare_raster(kind: Kind, bytes: &[u8], limits: &Limits) -> Result<Prepa
     }
 }
 
-/// The pixels, upright, and the colour profile.
+/// The pixels, upright, the colour profile, and whether the orientation turned them.
 fn decode(
     kind: Kind,
     bytes: &[u8],
     limits: &Limits,
-) -> Result<(DynamicImage, Option<Vec<u8>>), Refusal> {
+) -> Result<(DynamicImage, Option<Vec<u8>>, bool), Refusal> {
     let fmt = format(kind).ok_or_else(|| unreadable(kind, "not a raster image"))?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), fmt);
     reader.limits(decode_limits(limits));
@@ -135,7 +141,11 @@ fn decode(
     let icc = decoder.icc_profile().ok().flatten();
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| unreadable(kind, e))?;
     image.apply_orientation(orientation);
-    Ok((image, icc))
+    Ok((
+        image,
+        icc,
+        orientation != image::metadata::Orientation::NoTransforms,
+    ))
 }
 
 fn encode(
@@ -236,6 +246,34 @@ pub fn scaled_height(original_width: u32, original_height: u32, width: u32) -> u
     u32::try_from(h).unwrap_or(u32::MAX).max(1)
 }
 
+/// Walks the frame headers without decoding any pixel: every frame must lie within the canvas, and the frames
+/// together (each is a whole canvas once decoded) must hold no more than the pixel limit.
+fn check_frames(bytes: &[u8], width: u32, height: u32, limits: &Limits) -> Result<(), Refusal> {
+    let kind = Kind::Gif;
+    let mut options = ::gif::DecodeOptions::new();
+    options.skip_frame_decoding(true);
+    options.check_frame_consistency(true);
+    let mut decoder = options
+        .read_info(Cursor::new(bytes))
+        .map_err(|e| unreadable(kind, e))?;
+    let canvas = u64::from(width) * u64::from(height);
+    let mut frames = 0u64;
+    while decoder
+        .read_next_frame()
+        .map_err(|e| unreadable(kind, e))?
+        .is_some()
+    {
+        frames += 1;
+        if canvas.saturating_mul(frames) > limits.max_pixels {
+            return Err(Refusal::Dimensions(format!(
+                "the animation's frames hold more than {} pixels together (FOLIO_MEDIA_MAX_PIXELS)",
+                limits.max_pixels
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Every frame again, with its delay; nothing else of the file (comments, application extensions) survives.
 fn gif(bytes: &[u8], limits: &Limits) -> Result<Variant, Refusal> {
     let kind = Kind::Gif;
@@ -244,19 +282,11 @@ fn gif(bytes: &[u8], limits: &Limits) -> Result<Variant, Refusal> {
         .set_limits(decode_limits(limits))
         .map_err(|e| unreadable(kind, e))?;
     let (width, height) = decoder.dimensions();
-    // Every frame is a whole canvas once decoded: the frames together are held to the pixel limit.
-    let canvas = u64::from(width) * u64::from(height);
-    let mut frames = Vec::new();
-    for frame in decoder.into_frames() {
-        frames.push(frame.map_err(|e| unreadable(kind, e))?);
-        let pixels = canvas.saturating_mul(frames.len() as u64);
-        if pixels > limits.max_pixels {
-            return Err(Refusal::Dimensions(format!(
-                "the animation's frames hold more than {} pixels together (FOLIO_MEDIA_MAX_PIXELS)",
-                limits.max_pixels
-            )));
-        }
-    }
+    check_frames(bytes, width, height, limits)?;
+    let frames = decoder
+        .into_frames()
+        .collect_frames()
+        .map_err(|e| unreadable(kind, e))?;
     let mut out = Vec::new();
     {
         let mut encoder = GifEncoder::new_with_speed(&mut out, 10);
@@ -280,10 +310,16 @@ fn gif(bytes: &[u8], limits: &Limits) -> Result<Variant, Refusal> {
 fn webp_without_metadata(bytes: &[u8]) -> Result<Vec<u8>, Refusal> {
     use img_parts::webp::{WebP, CHUNK_EXIF, CHUNK_XMP};
     use img_parts::ImageEXIF;
+    // What WebP's container defines for the image itself; anything else (EXIF, XMP, unknown chunks) goes.
+    const KEPT: [&[u8; 4]; 7] = [
+        b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
+    ];
     let mut file = WebP::from_bytes(bytes::Bytes::copy_from_slice(bytes))
         .map_err(|e| unreadable(Kind::Webp, e))?;
     file.set_exif(None);
     file.remove_chunks_by_id(CHUNK_EXIF);
     file.remove_chunks_by_id(CHUNK_XMP);
+    file.chunks_mut()
+        .retain(|chunk| KEPT.contains(&&chunk.id()));
     Ok(file.encoder().bytes().to_vec())
 }
