@@ -4,8 +4,9 @@
 # if any, as pages (pages/about.md -> /api/v1/pages/about). Running it again with unchanged files changes nothing
 # (same version, same updated_at). Stops at the first file Folio rejects and prints why.
 #
-# Images kept beside the Markdown are uploaded first: every relative image (`![Diagram](./saga.png)`) and a
-# relative cover image in the front matter (`cover_image: ./cover.png`, or `url: ./cover.png` under it) is
+# Images kept beside the Markdown are uploaded first: every relative inline image outside code blocks
+# (`![Diagram](./saga.png)`; reference-style images are left as written) and a relative cover image in the
+# front matter (`cover_image: ./cover.png`, or `url: ./cover.png` on the line under `cover_image:`) is
 # uploaded to /api/v1/media unless a file with the same bytes is already stored (asked by its SHA-256), and the
 # document is sent with those links rewritten to the served URLs. The files on disk are not changed; a second
 # run uploads nothing.
@@ -15,6 +16,8 @@
 # The token needs the content:write scope (`folio token create --name ci --scope content:write`). Needs bash,
 # curl, sha256sum, grep, sed and awk.
 set -euo pipefail
+# Failures inside $(...) stop the script too.
+shopt -s inherit_errexit
 
 dir="${1:?usage: publish.sh DIR}"
 url="${FOLIO_URL:-http://127.0.0.1:8080}"
@@ -56,7 +59,9 @@ served_url() {
         --data-binary @"$path" \
         "$url/api/v1/media?filename=$(basename "$path" | sed 's/[^A-Za-z0-9._-]/_/g')")"
     case "$status" in
-        200|201) echo >> "$work/uploaded"; echo "uploaded  $path" >&3; first_url "$response" ;;
+        200|201) found="$(first_url "$response")"
+                 [ -n "$found" ] || { echo "failed    $path: no url in the answer" >&2; cat "$response" >&2; return 1; }
+                 echo >> "$work/uploaded"; echo "uploaded  $path" >&3; echo "$found" ;;
         *) echo "failed    $path: HTTP $status" >&2; cat "$response" >&2; echo >&2; return 1 ;;
     esac
 }
@@ -65,10 +70,16 @@ served_url() {
 # image's path in the front matter.
 relative_images() {
     {
-        grep -oE '!\[[^]]*\]\([^)[:space:]]+' "$1" | sed 's/^.*](//' || true
+        # Outside the front matter and fenced code blocks.
+        awk 'NR == 1 && $0 == "---" { front = 1; next } front { if ($0 == "---") front = 0; next }
+             /^[[:space:]]*(```|~~~)/ { fenced = !fenced; next } !fenced' "$1" \
+            | grep -oE '!\[[^]]*\]\([^)[:space:]]+' | sed 's/^.*](//' || true
         awk 'NR == 1 && $0 == "---" { front = 1; next } front && $0 == "---" { exit }
-             front && match($0, /^[[:space:]]*(cover_image|url):[[:space:]]*/) {
-                 value = substr($0, RLENGTH + 1); gsub(/^["'\'']|["'\'']$/, "", value); print value }' "$1"
+             front && match($0, /^[[:space:]]*cover_image:[[:space:]]*/) {
+                 value = substr($0, RLENGTH + 1); gsub(/^["'\'']|["'\'']$/, "", value); print value; cover = 1; next }
+             front && cover && match($0, /^[[:space:]]+url:[[:space:]]*/) {
+                 value = substr($0, RLENGTH + 1); gsub(/^["'\'']|["'\'']$/, "", value); print value }
+             front { cover = 0 }' "$1"
     } | grep -vE '^(https?:|data:|mailto:|/|#|\{|$)' | sort -u || true
 }
 
@@ -84,14 +95,20 @@ replace() {
         NR == 1 && $0 == "---" { front = 1; print; next }
         front && $0 == "---" { front = 0; print; next }
         front && match($0, /^[[:space:]]*cover_image:[[:space:]]*/) {
+            cover = 1
             value = substr($0, RLENGTH + 1); gsub(/^["'\'']|["'\'']$/, "", value)
             if (value == from) { print substr($0, 1, RLENGTH) "{url: \"" to "\"}"; next }
+            print; next
         }
-        front && match($0, /^[[:space:]]*url:[[:space:]]*/) {
+        front && cover && match($0, /^[[:space:]]+url:[[:space:]]*/) {
             value = substr($0, RLENGTH + 1); gsub(/^["'\'']|["'\'']$/, "", value)
             if (value == from) { print substr($0, 1, RLENGTH) "\"" to "\""; next }
         }
-        { print all($0, "](" from, "](" to) }' "$1" > "$1.next"
+        front { cover = 0; print; next }
+        /^[[:space:]]*(```|~~~)/ { fenced = !fenced }
+        fenced { print; next }
+        # The link target ends at `)` or at the space before a title.
+        { print all(all($0, "](" from ")", "](" to ")"), "](" from " ", "](" to " ") }' "$1" > "$1.next"
     mv "$1.next" "$1"
 }
 
