@@ -5521,6 +5521,10 @@ export interface operations {
                     "Accept-Ranges"?: string;
                     /** @description `public, max-age=31536000, immutable` */
                     "Cache-Control"?: string;
+                    /** @description SVG and PDF only: `attachment; filename="….svg"` */
+                    "Content-Disposition"?: string;
+                    /** @description SVG and PDF only: `default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox` */
+                    "Content-Security-Policy"?: string;
                     ETag?: string;
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
@@ -5535,7 +5539,7 @@ export interface operations {
                     "application/pdf": components["schemas"]["FileBytes"];
                 };
             };
-            /** @description The requested byte range */
+            /** @description The requested byte range, in the file's type */
             206: {
                 headers: {
                     /** @description `bytes 0-1023/182734` */
@@ -5544,7 +5548,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["FileBytes"];
+                    "image/jpeg": components["schemas"]["FileBytes"];
+                    "image/png": components["schemas"]["FileBytes"];
+                    "image/gif": components["schemas"]["FileBytes"];
+                    "image/webp": components["schemas"]["FileBytes"];
+                    "image/svg+xml": components["schemas"]["FileBytes"];
+                    "application/pdf": components["schemas"]["FileBytes"];
                 };
             };
             /** @description The file matches `If-None-Match` */
