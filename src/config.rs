@@ -183,8 +183,8 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=65_535))]
     pub media_max_dimension: u32,
 
-    /// Most pixels (width × height) of an image accepted, as its header declares it; decoding takes about four
-    /// bytes per pixel.
+    /// Most pixels (width × height) of an image accepted, as its header declares it; processing holds up to about
+    /// 16 bytes a pixel (a 16-bit RGBA image and its copies), one upload per core at a time.
     #[arg(long, env = "FOLIO_MEDIA_MAX_PIXELS", default_value_t = 50_000_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub media_max_pixels: u64,
