@@ -206,6 +206,41 @@ async fn an_upload_is_stored_once_with_its_variants() {
     assert_eq!(listed.status, 200, "{}", listed.text());
     assert_eq!(listed.json()["meta"]["pagination"]["total"], 1);
     assert_eq!(listed.json()["data"][0]["id"], id.as_str());
+    let by_hash = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/media?hash={hash}"),
+            &writer,
+            None,
+        )
+        .await;
+    assert_eq!(by_hash.json()["data"][0]["id"], id.as_str());
+    let none = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/media?hash={}", "0".repeat(64)),
+            &writer,
+            None,
+        )
+        .await;
+    assert_eq!(none.json()["data"], json!([]));
+    app.call(Method::GET, "/api/v1/media?hash=ABC", &writer, None)
+        .await
+        .problem(400, "/problems/bad-request");
+
+    // A multipart upload takes the query's alt text when its form has none.
+    let (content_type, body) = multipart(&[("file", Some("small.png"), &png(10, 10))]);
+    let small = app
+        .upload_to(
+            "/api/v1/media?alt=From%20the%20query",
+            &writer,
+            &content_type,
+            body,
+        )
+        .await;
+    assert_eq!(small.status, 201, "{}", small.text());
+    assert_eq!(small.json()["alt"], "From the query");
+    assert_eq!(small.json()["filename"], "small.png");
 
     // Read and alt text.
     let reader = app.token(&["content:read"]);

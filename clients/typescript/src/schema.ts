@@ -2888,7 +2888,7 @@ export interface components {
             /** Format: date-time */
             expires_at?: string | null;
         };
-        /** @description A multipart upload's form (`multipart/form-data`). */
+        /** @description A multipart upload's form (`multipart/form-data`): no other part is accepted. */
         UploadForm: {
             /**
              * Format: binary

@@ -156,6 +156,29 @@ impl Refusal {
     }
 }
 
+/// What an upload becomes: its kind, the served original and, for raster images, the variants. SVG and PDF are
+/// served as uploaded (their width and height are 0: not measured). CPU-heavy: call it off the HTTP workers.
+pub fn prepare(bytes: Vec<u8>, limits: &Limits) -> Result<(Kind, Prepared), Refusal> {
+    let kind = sniff(&bytes)?;
+    if kind.is_raster() {
+        return prepare_raster(kind, &bytes, limits).map(|p| (kind, p));
+    }
+    let original = Variant {
+        file: original_file(kind),
+        kind,
+        width: 0,
+        height: 0,
+        bytes,
+    };
+    Ok((
+        kind,
+        Prepared {
+            original,
+            variants: Vec::new(),
+        },
+    ))
+}
+
 /// The hex SHA-256 of an upload's bytes: its identity, and the directory its files are served from.
 pub fn hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);

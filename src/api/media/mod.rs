@@ -1,6 +1,10 @@
-//! Uploaded files: `/api/v1/media` (upload, list, read, alt text, delete) and `/media/{hash}/{file}`, where
-//! they are served. The rules (kinds, polyglots, limits, variants) are `domain::media`; the bytes live in
-//! `storage::MediaStore`; the rows and who mentions a file in `store::media`.
+//! Uploaded files: `/api/v1/media` (upload, list, read, alt text, delete) here, and `/media/{hash}/{file}`, where
+//! they are served (`serve.rs`). The rules (kinds, polyglots, limits, variants) are `domain::media`; the bytes
+//! live in `storage::MediaStore`; the rows and who mentions a file in `store::media`.
+
+mod serve;
+
+pub use serve::*;
 
 use actix_web::http::header;
 use actix_web::web::{Path, Payload, Query};
@@ -16,16 +20,12 @@ use super::problem::{ApiError, FieldError};
 use super::responses::{Authorized, BadRequest, Conflict, NotFound, ScopedRead, Write};
 use super::views::{FileBytes, MediaListing, MediaView};
 use super::{listing, no_store, Answer, Ctx};
-use crate::domain::media::{self, Kind, Refusal};
+use crate::domain::media::{self, Refusal};
 use crate::domain::scope::Scope;
 use crate::state::AppState;
 use crate::storage::StorageError;
 use crate::store::media::{self as store, MediaRecord, NewMedia, StoredVariant};
 
-/// A year: served files never change (their URLs hold the hash of what was uploaded).
-pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// For SVG and PDF: no script, no plugin, no same-origin rights, even when opened on their own.
-pub const SANDBOX: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox";
 const MAX_FILENAME_CHARS: usize = 255;
 
 impl From<StorageError> for ApiError {
@@ -52,7 +52,7 @@ fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| missing(id))
 }
 
-/// Options of a raw upload (a multipart upload sends them as form fields).
+/// Options of an upload (a multipart upload's `alt` field and file name win over these).
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -66,8 +66,9 @@ pub struct UploadParams {
     pub filename: Option<String>,
 }
 
-/// A multipart upload's form (`multipart/form-data`).
-#[derive(ToSchema)]
+/// A multipart upload's form (`multipart/form-data`): no other part is accepted.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The file.
@@ -118,12 +119,6 @@ async fn read_upload(
             alt: params.alt,
             filename: params.filename,
         });
-    }
-    if params.alt.is_some() || params.filename.is_some() {
-        return Err(ApiError::BadRequest(
-            "a multipart upload sends `alt` as a form field, and the file name in the `file` part"
-                .to_owned(),
-        ));
     }
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut upload = Upload {
@@ -188,6 +183,9 @@ async fn read_upload(
     if !seen_file {
         return Err(ApiError::field("file", "required", "is required"));
     }
+    // The query's options stand in for what the form leaves out.
+    upload.alt = upload.alt.or(params.alt);
+    upload.filename = upload.filename.or(params.filename);
     Ok(upload)
 }
 
@@ -232,25 +230,13 @@ struct Processed {
 }
 
 fn process(upload: Upload, hash: String, limits: &media::Limits) -> Result<Processed, Refusal> {
-    let kind = media::sniff(&upload.bytes)?;
-    let (original, variants) = if kind.is_raster() {
-        let prepared = media::prepare_raster(kind, &upload.bytes, limits)?;
-        (prepared.original, prepared.variants)
-    } else {
-        let file = media::original_file(kind);
-        (
-            media::Variant {
-                file,
-                kind,
-                width: 0,
-                height: 0,
-                bytes: upload.bytes,
-            },
-            Vec::new(),
-        )
+    let (kind, prepared) = media::prepare(upload.bytes, limits)?;
+    let dimension = |n: u32| {
+        kind.is_raster()
+            .then(|| i32::try_from(n).unwrap_or(i32::MAX))
     };
-    let dimension = |n: u32| (kind.is_raster()).then(|| i32::try_from(n).unwrap_or(i32::MAX));
-    let stored: Vec<StoredVariant> = variants
+    let stored: Vec<StoredVariant> = prepared
+        .variants
         .iter()
         .map(|v| StoredVariant {
             file: v.file.clone(),
@@ -260,6 +246,7 @@ fn process(upload: Upload, hash: String, limits: &media::Limits) -> Result<Proce
             bytes: v.bytes.len() as u64,
         })
         .collect();
+    let original = &prepared.original;
     let row = NewMedia {
         hash,
         content_type: kind.content_type().to_owned(),
@@ -271,8 +258,8 @@ fn process(upload: Upload, hash: String, limits: &media::Limits) -> Result<Proce
         filename: upload.filename,
         variants: serde_json::to_value(stored).unwrap_or_default(),
     };
-    let files = std::iter::once(original)
-        .chain(variants)
+    let files = std::iter::once(prepared.original)
+        .chain(prepared.variants)
         .map(|v| (v.file, v.bytes))
         .collect();
     Ok(Processed { files, row })
@@ -572,176 +559,9 @@ pub async fn delete_media(
             )));
         }
     };
-    // The row is gone; files left behind by a failure are unreachable, never wrong.
+    // The row is gone; files left behind by a failure stay served until removed by hand (logged).
     if let Err(e) = state.media.delete(&record.hash, &record.files()).await {
         log::warn!("media {} deleted, its files not: {e}", record.hash);
     }
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// A byte range of a file of `size` bytes, as `Range: bytes=…` asks for one: `None` for the whole file (no
-/// header, several ranges, or a header that does not parse), `Err` when no byte of it exists.
-fn byte_range(req: &HttpRequest, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
-    let Some(value) = req
-        .headers()
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(None);
-    };
-    let Ok(header::Range::Bytes(specs)) = value.parse::<header::Range>() else {
-        return Ok(None);
-    };
-    if specs.len() != 1 {
-        return Ok(None);
-    }
-    match specs[0].to_satisfiable_range(size) {
-        Some((start, end)) => Ok(Some(start..end + 1)),
-        None => Err(()),
-    }
-}
-
-/// Serve an uploaded file or one of its variants.
-///
-/// Immutable (the URL holds the hash of what was uploaded), with an ETag, byte ranges (one range per request;
-/// several are answered with the whole file), the sniffed type and `nosniff`. SVG and PDF are sandboxed and
-/// offered as downloads (`Content-Disposition: attachment`); an `<img>` still shows an SVG.
-#[utoipa::path(
-    tag = "media",
-    params(
-        ("hash" = String, Path, description = "The hex SHA-256 of the uploaded bytes",
-         example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-        ("file" = String, Path, description = "`original.{ext}` or a variant, `{width}w.{ext}`",
-         example = "960w.webp"),
-        ("Range" = Option<String>, Header, description = "One byte range", example = "bytes=0-1023"),
-    ),
-    responses(
-        (status = 200, description = "The file",
-         content(
-             (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/gif"),
-             (FileBytes = "image/webp"), (FileBytes = "image/svg+xml"), (FileBytes = "application/pdf"),
-         ),
-         headers(("ETag" = String), ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),
-                 ("Accept-Ranges" = String, description = "`bytes`"),
-                 ("X-Content-Type-Options" = String, description = "`nosniff`"),
-                 ("Content-Security-Policy" = String,
-                  description = "SVG and PDF only: `default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox`"),
-                 ("Content-Disposition" = String, description = "SVG and PDF only: `attachment; filename=\"….svg\"`"))),
-        (status = 206, description = "The requested byte range, in the file's type",
-         content(
-             (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/gif"),
-             (FileBytes = "image/webp"), (FileBytes = "image/svg+xml"), (FileBytes = "application/pdf"),
-         ),
-         headers(("Content-Range" = String, description = "`bytes 0-1023/182734`"), ("ETag" = String))),
-        (status = 304, description = "The file matches `If-None-Match`", headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 416, description = "The range starts past the end of the file",
-         body = super::problem::Problem, content_type = "application/problem+json",
-         headers(("Content-Range" = String, description = "`bytes */182734`"))),
-        (status = 429, response = super::responses::RateLimited),
-        (status = 503, response = super::responses::Unavailable),
-    )
-)]
-#[get("/media/{hash}/{file}")]
-pub async fn serve_media(Ctx { req, state }: Ctx, path: Path<(String, String)>) -> Answer {
-    let (hash, file) = path.into_inner();
-    let not_found =
-        || ApiError::NotFound(format!("no media file is served at `/media/{hash}/{file}`"));
-    let kind = match (media::is_hash(&hash), media::is_file_name(&file)) {
-        (true, true) => file
-            .rsplit('.')
-            .next()
-            .and_then(Kind::from_extension)
-            .ok_or_else(not_found)?,
-        _ => return Err(not_found()),
-    };
-    let etag = format!("\"{hash}-{file}\"");
-    let mut res = HttpResponse::Ok();
-    res.insert_header((header::ETAG, etag.as_str()))
-        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
-        .insert_header((header::CONTENT_TYPE, kind.content_type()))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        // Already compressed (or a range of bytes): never re-encoded on the way out.
-        .insert_header((header::CONTENT_ENCODING, "identity"))
-        .insert_header(("cross-origin-resource-policy", "cross-origin"));
-    if kind.is_active() {
-        res.insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}.{}\"",
-                    &hash[..12],
-                    kind.extension()
-                ),
-            ));
-    }
-    res.extensions_mut().insert(super::middleware::Immutable);
-    if super::middleware::none_match(req.headers(), &etag) {
-        return Ok(res
-            .status(actix_web::http::StatusCode::NOT_MODIFIED)
-            .finish());
-    }
-    let if_range_ok = req
-        .headers()
-        .get(header::IF_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v == etag);
-    let range = match (
-        req.headers().contains_key(header::RANGE) && if_range_ok,
-        &file,
-    ) {
-        (true, _) => {
-            let size = state.media.size(&hash, &file).await.map_err(|e| match e {
-                StorageError::NotFound => not_found(),
-                other => other.into(),
-            })?;
-            match byte_range(&req, size) {
-                Ok(range) => range,
-                Err(()) => {
-                    return Ok(HttpResponse::RangeNotSatisfiable()
-                        .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                        .insert_header((header::CONTENT_TYPE, super::problem::PROBLEM_JSON))
-                        .insert_header((header::CACHE_CONTROL, "no-store"))
-                        .body(
-                            serde_json::to_vec(&super::problem::Problem {
-                                kind: "/problems/range-not-satisfiable",
-                                title: "Range not satisfiable",
-                                status: 416,
-                                detail: format!("the file has {size} bytes"),
-                                errors: None,
-                            })
-                            .unwrap_or_default(),
-                        ))
-                }
-            }
-        }
-        (false, _) => None,
-    };
-    let partial = range.is_some();
-    let fetched = state
-        .media
-        .get(&hash, &file, range)
-        .await
-        .map_err(|e| match e {
-            StorageError::NotFound => not_found(),
-            other => other.into(),
-        })?;
-    if partial {
-        res.status(actix_web::http::StatusCode::PARTIAL_CONTENT)
-            .insert_header((
-                header::CONTENT_RANGE,
-                format!(
-                    "bytes {}-{}/{}",
-                    fetched.range.start,
-                    fetched.range.end.saturating_sub(1),
-                    fetched.size
-                ),
-            ));
-    }
-    let length = fetched.range.end - fetched.range.start;
-    let body = fetched
-        .body
-        .map(|chunk| chunk.map_err(|e| std::io::Error::other(e.to_string())));
-    Ok(res.no_chunking(length).streaming(body))
 }
