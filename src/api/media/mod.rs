@@ -309,7 +309,14 @@ pub async fn upload_media(
     params: Query<UploadParams>,
     payload: Payload,
 ) -> Answer {
-    let upload = read_upload(&req, &state, payload, params.into_inner()).await?;
+    let params = params.into_inner();
+    // The query's options are checked even when a form's fields win over them.
+    check_texts(&Upload {
+        bytes: vec![0],
+        alt: params.alt.clone(),
+        filename: params.filename.clone(),
+    })?;
+    let upload = read_upload(&req, &state, payload, params).await?;
     check_texts(&upload)?;
     let hash = media::hash(&upload.bytes);
     let lookup = hash.clone();
