@@ -3,30 +3,29 @@
 //! live in `storage::MediaStore`; the rows and who mentions a file in `store::media`.
 
 mod serve;
+mod upload;
 
 pub use serve::*;
+pub use upload::{UploadForm, UploadParams};
 
 use actix_web::http::header;
 use actix_web::web::{Path, Payload, Query};
 use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::{Caller, Writer};
 use super::body::{self, BodyKind};
-use super::problem::{ApiError, FieldError};
+use super::problem::ApiError;
 use super::responses::{Authorized, BadRequest, Conflict, NotFound, ScopedRead, Write};
 use super::views::{FileBytes, MediaListing, MediaView};
 use super::{listing, no_store, Answer, Ctx};
-use crate::domain::media::{self, Refusal};
+use crate::domain::media;
 use crate::domain::scope::Scope;
 use crate::state::AppState;
 use crate::storage::StorageError;
-use crate::store::media::{self as store, MediaRecord, NewMedia, StoredVariant};
-
-const MAX_FILENAME_CHARS: usize = 255;
+use crate::store::media::{self as store, MediaRecord};
 
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
@@ -50,219 +49,6 @@ fn missing(id: &str) -> ApiError {
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| missing(id))
-}
-
-/// Options of an upload (a multipart upload's `alt` field and file name win over these).
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct UploadParams {
-    /// The image's alternative text, at most 1000 characters.
-    #[param(max_length = 1000)]
-    pub alt: Option<String>,
-    /// The file's name as the uploader knows it, at most 255 characters (informative: the type comes from the
-    /// bytes).
-    #[param(max_length = 255)]
-    pub filename: Option<String>,
-}
-
-/// A multipart upload's form (`multipart/form-data`): no other part is accepted.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-pub struct UploadForm {
-    /// The file.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-    /// Alternative text, at most 1000 characters.
-    alt: Option<String>,
-}
-
-/// What an upload sent: its bytes and the optional fields.
-struct Upload {
-    bytes: Vec<u8>,
-    alt: Option<String>,
-    filename: Option<String>,
-}
-
-fn too_large(limit: u64) -> ApiError {
-    ApiError::PayloadTooLarge(format!(
-        "the file is larger than {limit} bytes, the upload limit (FOLIO_MEDIA_MAX_BYTES)"
-    ))
-}
-
-async fn read_upload(
-    req: &HttpRequest,
-    state: &AppState,
-    payload: Payload,
-    params: UploadParams,
-) -> Result<Upload, ApiError> {
-    let limit = state.config.media_max_bytes;
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        });
-    if !multipart {
-        let bytes = body::read(req, payload, usize::try_from(limit).unwrap_or(usize::MAX))
-            .await
-            .map_err(|e| match e {
-                ApiError::PayloadTooLarge(_) => too_large(limit),
-                other => other,
-            })?;
-        return Ok(Upload {
-            bytes: bytes.to_vec(),
-            alt: params.alt,
-            filename: params.filename,
-        });
-    }
-    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut upload = Upload {
-        bytes: Vec::new(),
-        alt: None,
-        filename: None,
-    };
-    let mut seen_file = false;
-    let bad = |e: actix_multipart::MultipartError| {
-        ApiError::BadRequest(format!("the multipart body is malformed: {e}"))
-    };
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(bad)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        // What a part may hold, known before it is read: the file up to the upload limit, the alt text up to
-        // 4 bytes a character.
-        let cap =
-            match name.as_str() {
-                "file" if !seen_file => limit,
-                "alt" if upload.alt.is_none() => media::MAX_ALT_CHARS as u64 * 4,
-                other => return Err(ApiError::field(
-                    other,
-                    "unknown",
-                    "is not a field of an upload (send `file` and, optionally, `alt`, once each)",
-                )),
-            };
-        let mut value = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(bad)?;
-            if (value.len() + chunk.len()) as u64 > cap {
-                return Err(match name.as_str() {
-                    "file" => too_large(limit),
-                    _ => ApiError::field("alt", "length", media::ALT_RULE),
-                });
-            }
-            value.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" if !seen_file => {
-                seen_file = true;
-                upload.filename = field
-                    .content_disposition()
-                    .and_then(|d| d.get_filename())
-                    .map(str::to_owned);
-                upload.bytes = value;
-            }
-            "alt" if upload.alt.is_none() => {
-                upload.alt = Some(
-                    String::from_utf8(value)
-                        .map_err(|_| ApiError::field("alt", "format", "must be UTF-8 text"))?,
-                );
-            }
-            other => {
-                return Err(ApiError::field(
-                    other,
-                    "unknown",
-                    "is not a field of an upload (send `file` and, optionally, `alt`, once each)",
-                ))
-            }
-        }
-    }
-    if !seen_file {
-        return Err(ApiError::field("file", "required", "is required"));
-    }
-    // The query's options stand in for what the form leaves out.
-    upload.alt = upload.alt.or(params.alt);
-    upload.filename = upload.filename.or(params.filename);
-    Ok(upload)
-}
-
-fn check_texts(upload: &Upload) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    if upload
-        .alt
-        .as_deref()
-        .is_some_and(|alt| !media::valid_alt(alt))
-    {
-        errors.push(FieldError::new("alt", "length", media::ALT_RULE));
-    }
-    if let Some(name) = &upload.filename {
-        if name.chars().count() > MAX_FILENAME_CHARS || name.contains('\0') {
-            errors.push(FieldError::new(
-                "filename",
-                "length",
-                "must be at most 255 characters, without NUL",
-            ));
-        }
-    }
-    if upload.bytes.is_empty() {
-        errors.push(FieldError::new("file", "required", "is empty"));
-    }
-    match errors.is_empty() {
-        true => Ok(()),
-        false => Err(ApiError::validation(errors)),
-    }
-}
-
-fn refused(refusal: Refusal) -> ApiError {
-    match refusal {
-        Refusal::Kind { .. } => ApiError::UnsupportedMediaType(refusal.to_string()),
-        other => ApiError::field("file", other.code(), other.to_string()),
-    }
-}
-
-/// What an upload becomes once checked: the files to store and the row.
-struct Processed {
-    files: Vec<(String, Vec<u8>)>,
-    row: NewMedia,
-}
-
-fn process(upload: Upload, hash: String, limits: &media::Limits) -> Result<Processed, Refusal> {
-    let (kind, prepared) = media::prepare(upload.bytes, limits)?;
-    let dimension = |n: u32| {
-        kind.is_raster()
-            .then(|| i32::try_from(n).unwrap_or(i32::MAX))
-    };
-    let stored: Vec<StoredVariant> = prepared
-        .variants
-        .iter()
-        .map(|v| StoredVariant {
-            file: v.file.clone(),
-            content_type: v.kind.content_type().to_owned(),
-            width: v.width,
-            height: v.height,
-            bytes: v.bytes.len() as u64,
-        })
-        .collect();
-    let original = &prepared.original;
-    let row = NewMedia {
-        hash,
-        content_type: kind.content_type().to_owned(),
-        file: original.file.clone(),
-        bytes: original.bytes.len() as i64,
-        width: dimension(original.width),
-        height: dimension(original.height),
-        alt: upload.alt,
-        filename: upload.filename,
-        variants: serde_json::to_value(stored).unwrap_or_default(),
-    };
-    let files = std::iter::once(prepared.original)
-        .chain(prepared.variants)
-        .map(|v| (v.file, v.bytes))
-        .collect();
-    Ok(Processed { files, row })
 }
 
 fn answer(created: bool, view: MediaView) -> HttpResponse {
@@ -311,13 +97,13 @@ pub async fn upload_media(
 ) -> Answer {
     let params = params.into_inner();
     // The query's options are checked even when a form's fields win over them.
-    check_texts(&Upload {
-        bytes: vec![0],
-        alt: params.alt.clone(),
-        filename: params.filename.clone(),
-    })?;
-    let upload = read_upload(&req, &state, payload, params).await?;
-    check_texts(&upload)?;
+    upload::check(params.alt.as_deref(), params.filename.as_deref(), None)?;
+    let upload = upload::read(&req, &state, payload, params).await?;
+    upload::check(
+        upload.alt.as_deref(),
+        upload.filename.as_deref(),
+        Some(&upload.bytes),
+    )?;
     let hash = media::hash(&upload.bytes);
     let lookup = hash.clone();
     if let Some(existing) = super::run(&state, move |conn| store::by_hash(conn, &lookup)).await? {
@@ -338,9 +124,9 @@ pub async fn upload_media(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    let processed = super::blocking(move || process(upload, hash, &limits))
+    let processed = super::blocking(move || upload::process(upload, hash, &limits))
         .await?
-        .map_err(refused)?;
+        .map_err(upload::refused)?;
     drop(permit);
     // Files before the row: a row never names a file that is not stored.
     for (file, bytes) in processed.files {

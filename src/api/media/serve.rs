@@ -127,36 +127,33 @@ pub async fn serve_media(Ctx { req, state }: Ctx, path: Path<(String, String)>) 
         .get(header::IF_RANGE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v == etag);
-    let range = match (
-        req.headers().contains_key(header::RANGE) && if_range_ok,
-        &file,
-    ) {
-        (true, _) => {
-            let size = state.media.size(&hash, &file).await.map_err(|e| match e {
-                StorageError::NotFound => not_found(),
-                other => other.into(),
-            })?;
-            match byte_range(&req, size) {
-                Ok(range) => range,
-                Err(()) => {
-                    return Ok(HttpResponse::RangeNotSatisfiable()
-                        .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                        .insert_header((header::CONTENT_TYPE, crate::api::problem::PROBLEM_JSON))
-                        .insert_header((header::CACHE_CONTROL, "no-store"))
-                        .body(
-                            serde_json::to_vec(&crate::api::problem::Problem {
-                                kind: "/problems/range-not-satisfiable",
-                                title: "Range not satisfiable",
-                                status: 416,
-                                detail: format!("the file has {size} bytes"),
-                                errors: None,
-                            })
-                            .unwrap_or_default(),
-                        ))
-                }
+    let ranged = req.headers().contains_key(header::RANGE) && if_range_ok;
+    let range = if ranged {
+        let size = state.media.size(&hash, &file).await.map_err(|e| match e {
+            StorageError::NotFound => not_found(),
+            other => other.into(),
+        })?;
+        match byte_range(&req, size) {
+            Ok(range) => range,
+            Err(()) => {
+                return Ok(HttpResponse::RangeNotSatisfiable()
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                    .insert_header((header::CONTENT_TYPE, crate::api::problem::PROBLEM_JSON))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .body(
+                        serde_json::to_vec(&crate::api::problem::Problem {
+                            kind: "/problems/range-not-satisfiable",
+                            title: "Range not satisfiable",
+                            status: 416,
+                            detail: format!("the file has {size} bytes"),
+                            errors: None,
+                        })
+                        .unwrap_or_default(),
+                    ))
             }
         }
-        (false, _) => None,
+    } else {
+        None
     };
     let partial = range.is_some();
     let fetched = state
