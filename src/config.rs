@@ -213,6 +213,15 @@ fn public_url(s: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// The limits and variant widths of uploads.
+    pub fn media_limits(&self) -> crate::domain::media::Limits {
+        crate::domain::media::Limits {
+            max_dimension: self.media_max_dimension,
+            max_pixels: self.media_max_pixels,
+            widths: self.media_widths.clone(),
+        }
+    }
+
     /// The configuration every test and tool starts from: the defaults declared above (the one place each is
     /// written), ignoring the environment, with the given database and an ephemeral port.
     pub fn for_database(database_url: &str) -> Self {

@@ -20,9 +20,7 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// Where uploaded files are kept.
     pub media: MediaStore,
-    /// The limits and variant widths of uploads, from the settings.
-    pub media_limits: crate::domain::media::Limits,
-    /// Uploads decoded at once: one per core (an image of the pixel limit takes about a gigabyte to process).
+    /// Uploads decoded at once: one per core (an image of the pixel limit holds about 800 MB while processed).
     pub media_processing: Arc<tokio::sync::Semaphore>,
     /// Where the sitemap index's parts start, for the ETag (the change log's position) they were found at: at a
     /// million articles finding them takes a pass over the timeline, so it is done once per change.
@@ -46,11 +44,6 @@ impl AppState {
             limits: Limits::new(config.auth_failures_per_minute, config.read_rate_limit),
             cache: ResponseCache::new(config.cache_bytes),
             media,
-            media_limits: crate::domain::media::Limits {
-                max_dimension: config.media_max_dimension,
-                max_pixels: config.media_max_pixels,
-                widths: config.media_widths.clone(),
-            },
             media_processing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),

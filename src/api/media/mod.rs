@@ -117,7 +117,7 @@ pub async fn upload_media(
             existing.hash
         );
     }
-    let limits = state.media_limits.clone();
+    let limits = state.config.media_limits();
     let permit = state
         .media_processing
         .clone()
